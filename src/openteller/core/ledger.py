@@ -1,0 +1,808 @@
+"""The double-entry ledger: transfers, holds, reversals.
+
+A transfer moves `amount` from a debit account to a credit account as two postings that
+sum to zero, written in one database transaction together with the new balances. Every
+account balance is the signed sum of its postings (positive: the holder owns money;
+negative: the holder owes it), so across all accounts of a currency balances sum to zero.
+
+Concurrency: inside a transaction the accounts a request touches are locked in ascending
+id order (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite serializes writers with
+``BEGIN IMMEDIATE``), so opposite transfers cannot deadlock. A unique idempotency key per
+transfer makes retries safe: the same key and body give back the first result, a failed
+key stays failed, and the same key with another body raises `IdempotencyConflict`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Row,
+    Table,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from openteller.core.clock import Clock
+from openteller.core.errors import (
+    ERRORS_BY_CODE,
+    AccountClosed,
+    CurrencyMismatch,
+    IdempotencyConflict,
+    InsufficientFunds,
+    InvalidIdempotencyKey,
+    InvalidState,
+    NotFound,
+    OpenTellerError,
+    ValidationFailed,
+)
+from openteller.core.models import (
+    Account,
+    AccountStatus,
+    Hold,
+    HoldStatus,
+    Posting,
+    Transfer,
+    TransferStatus,
+)
+from openteller.core.money import exponent, from_minor, to_minor
+
+MAX_KEY_LENGTH = 40
+_KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$")
+
+accounts_t = cast(Table, Account.__table__)
+transfers_t = cast(Table, Transfer.__table__)
+postings_t = cast(Table, Posting.__table__)
+holds_t = cast(Table, Hold.__table__)
+
+
+def validate_key(key: str) -> str:
+    """An idempotency key: 1–40 characters of letters, digits and ``. _ : -``."""
+    if not isinstance(key, str) or not key:
+        raise InvalidIdempotencyKey("an idempotency key is required")
+    if len(key) > MAX_KEY_LENGTH:
+        raise InvalidIdempotencyKey(
+            f"idempotency key is longer than {MAX_KEY_LENGTH} characters", length=len(key)
+        )
+    if not _KEY_PATTERN.match(key):
+        raise InvalidIdempotencyKey(
+            "idempotency key may contain only letters, digits and . _ : -", key=key
+        )
+    return key
+
+
+@dataclass(frozen=True)
+class TransferRequest:
+    """Move `amount` of `currency` from `debit_account_id` to `credit_account_id`."""
+
+    idempotency_key: str
+    debit_account_id: int
+    credit_account_id: int
+    amount: Decimal
+    currency: str
+    kind: str = "transfer"
+    description: str = ""
+    merchant: str | None = None
+    category: str | None = None
+    channel: str = "internal"
+    location: str | None = None
+    hold_id: int | None = None  # set when this transfer captures a hold
+    reverses_id: int | None = None  # set when this transfer reverses another
+
+    def request_hash(self) -> str:
+        body = asdict(self)
+        del body["idempotency_key"]
+        body["amount"] = format(Decimal(body["amount"]).normalize(), "f")
+        return _sha256(body)
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    id: int
+    idempotency_key: str
+    status: TransferStatus
+    kind: str
+    amount: Decimal
+    currency: str
+    debit_account_id: int
+    credit_account_id: int
+    description: str
+    merchant: str | None
+    category: str | None
+    created_at: datetime
+    reverses_id: int | None = None
+    hold_id: int | None = None
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class HoldRequest:
+    """Reserve `amount` on `account_id`, to be captured later towards `counterparty_account_id`."""
+
+    reference: str
+    account_id: int
+    counterparty_account_id: int
+    amount: Decimal
+    currency: str
+    description: str = ""
+    merchant: str | None = None
+    category: str | None = None
+
+    def request_hash(self) -> str:
+        body = asdict(self)
+        del body["reference"]
+        body["amount"] = format(Decimal(body["amount"]).normalize(), "f")
+        return _sha256(body)
+
+
+@dataclass(frozen=True)
+class HoldResult:
+    id: int
+    reference: str
+    account_id: int
+    counterparty_account_id: int
+    amount: Decimal
+    currency: str
+    status: HoldStatus
+    description: str
+    merchant: str | None
+    created_at: datetime
+    transfer_id: int | None = None
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class Balance:
+    account_id: int
+    currency: str
+    ledger: Decimal
+    held: Decimal
+    available: Decimal  # ledger - held
+    spendable: Decimal | None  # available - floor (overdraft/credit headroom); None = no floor
+
+
+@dataclass
+class _AccountState:
+    id: int
+    currency: str
+    status: AccountStatus
+    balance: int
+    held: int
+    floor: int | None
+    balance_before: int = 0
+    touched: bool = False
+
+
+@dataclass
+class _Prepared:
+    """A validated request with its amounts in minor units."""
+
+    request: TransferRequest
+    minor: int
+    hash: str
+    ids: tuple[int, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.ids = (self.request.debit_account_id, self.request.credit_account_id)
+
+
+_T = TypeVar("_T")
+_RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
+
+
+class Ledger:
+    """The ledger service. Stateless apart from its engine and clock: safe to share."""
+
+    def __init__(self, engine: Engine, clock: Clock, *, max_retries: int = 5) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.max_retries = max_retries
+        self._lock_accounts = engine.dialect.name != "sqlite"
+
+    # ------------------------------------------------------------------ transfers
+
+    def transfer(self, request: TransferRequest) -> TransferResult:
+        """Post one transfer, or replay the first result for its idempotency key.
+
+        Raises the domain error of a failed transfer (also on every replay of its key).
+        """
+        outcome = self.transfer_batch([request])[0]
+        if isinstance(outcome, OpenTellerError):
+            raise outcome
+        return outcome
+
+    def transfer_batch(
+        self, requests: Sequence[TransferRequest]
+    ) -> list[TransferResult | OpenTellerError]:
+        """Post independent transfers in one database transaction.
+
+        Each request succeeds or fails on its own (a failure is recorded under its key and
+        returned in its slot); requests with static errors (bad key, bad amount) raise
+        before anything is written.
+        """
+        prepared = [self._prepare(r) for r in requests]
+        if not prepared:
+            return []
+        return self._with_retries(lambda conn: self._post_batch(conn, prepared))
+
+    def reverse(
+        self, transfer_id: int, idempotency_key: str, *, description: str = ""
+    ) -> TransferResult:
+        """Post the mirror image of a posted transfer (corrections never edit postings)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(transfers_t).where(transfers_t.c.id == transfer_id)).first()
+        if row is None:
+            raise NotFound("transfer not found", transfer_id=transfer_id)
+        if row.status != TransferStatus.POSTED:
+            raise InvalidState("only a posted transfer can be reversed", transfer_id=transfer_id)
+        return self.transfer(
+            TransferRequest(
+                idempotency_key=idempotency_key,
+                debit_account_id=row.credit_account_id,
+                credit_account_id=row.debit_account_id,
+                amount=from_minor(row.amount_minor, row.currency),
+                currency=row.currency,
+                kind="reversal",
+                description=description or f"Reversal of transfer {transfer_id}",
+                merchant=row.merchant,
+                category=row.category,
+                channel=row.channel,
+                reverses_id=transfer_id,
+            )
+        )
+
+    def get_transfer(self, transfer_id: int) -> TransferResult:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(transfers_t).where(transfers_t.c.id == transfer_id)).first()
+        if row is None:
+            raise NotFound("transfer not found", transfer_id=transfer_id)
+        return _transfer_result(row)
+
+    # ---------------------------------------------------------------------- holds
+
+    def place_hold(self, request: HoldRequest) -> HoldResult:
+        """Reserve funds (a card authorization). Same reference and body -> the first result."""
+        validate_key(request.reference)
+        minor = to_minor(request.amount, request.currency)
+        digest = request.request_hash()
+        if request.account_id == request.counterparty_account_id:
+            raise ValidationFailed("a hold needs two different accounts")
+
+        def work(conn: Connection) -> HoldResult | OpenTellerError:
+            existing = conn.execute(
+                select(holds_t).where(holds_t.c.reference == request.reference)
+            ).first()
+            if existing is not None:
+                return _replay_hold(existing, digest)
+            states = self._load(conn, [request.account_id, request.counterparty_account_id])
+            failure = _check_hold(states, request, minor)
+            now = self.clock.now()
+            values = {
+                "reference": request.reference,
+                "request_hash": digest,
+                "account_id": request.account_id,
+                "counterparty_account_id": request.counterparty_account_id,
+                "amount_minor": minor,
+                "currency": request.currency,
+                "status": HoldStatus.PENDING if failure is None else HoldStatus.DECLINED,
+                "description": request.description,
+                "merchant": request.merchant,
+                "category": request.category,
+                "created_at": now,
+                "failure_code": None if failure is None else failure.code,
+                "failure_message": None if failure is None else failure.message[:300],
+            }
+            if failure is not None and isinstance(failure, NotFound):
+                # No account to attach a declined hold to: refuse without writing.
+                return failure
+            hold_id = conn.execute(
+                insert(holds_t).values(values).returning(holds_t.c.id)
+            ).scalar_one()
+            if failure is not None:
+                return failure
+            conn.execute(
+                update(accounts_t)
+                .where(accounts_t.c.id == request.account_id)
+                .values(held_minor=accounts_t.c.held_minor + minor)
+            )
+            return _hold_result({**values, "id": hold_id, "transfer_id": None})
+
+        outcome = self._with_retries(work)
+        if isinstance(outcome, OpenTellerError):
+            raise outcome
+        return outcome
+
+    def capture_hold(
+        self, hold_id: int, idempotency_key: str, amount: Decimal | None = None
+    ) -> TransferResult:
+        """Post a pending hold as a transfer of `amount` (default: the held amount)."""
+        hold = self.get_hold(hold_id)
+        return self.transfer(
+            TransferRequest(
+                idempotency_key=idempotency_key,
+                debit_account_id=hold.account_id,
+                credit_account_id=hold.counterparty_account_id,
+                amount=hold.amount if amount is None else amount,
+                currency=hold.currency,
+                kind="card_purchase",
+                description=hold.description,
+                merchant=hold.merchant,
+                category=None,
+                channel="card",
+                hold_id=hold_id,
+            )
+        )
+
+    def void_hold(self, hold_id: int) -> HoldResult:
+        """Release a pending hold. Voiding a voided hold returns it; a posted one cannot be."""
+
+        def work(conn: Connection) -> HoldResult | OpenTellerError:
+            row = conn.execute(select(holds_t).where(holds_t.c.id == hold_id)).first()
+            if row is None:
+                return NotFound("hold not found", hold_id=hold_id)
+            self._load(conn, [row.account_id])
+            row = conn.execute(select(holds_t).where(holds_t.c.id == hold_id)).one()
+            if row.status == HoldStatus.VOIDED:
+                return replace(_hold_result(row._mapping), replayed=True)
+            if row.status != HoldStatus.PENDING:
+                return InvalidState(f"hold is {row.status}, not pending", hold_id=hold_id)
+            now = self.clock.now()
+            conn.execute(
+                update(holds_t)
+                .where(holds_t.c.id == hold_id)
+                .values(status=HoldStatus.VOIDED, resolved_at=now)
+            )
+            conn.execute(
+                update(accounts_t)
+                .where(accounts_t.c.id == row.account_id)
+                .values(held_minor=accounts_t.c.held_minor - row.amount_minor)
+            )
+            return _hold_result({**row._mapping, "status": HoldStatus.VOIDED})
+
+        outcome = self._with_retries(work)
+        if isinstance(outcome, OpenTellerError):
+            raise outcome
+        return outcome
+
+    def get_hold(self, hold_id: int) -> HoldResult:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(holds_t).where(holds_t.c.id == hold_id)).first()
+        if row is None:
+            raise NotFound("hold not found", hold_id=hold_id)
+        return _hold_result(row._mapping)
+
+    # ------------------------------------------------------------------- balances
+
+    def balance(self, account_id: int) -> Balance:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(accounts_t).where(accounts_t.c.id == account_id)).first()
+        if row is None:
+            raise NotFound("account not found", account_id=account_id)
+        available = row.balance_minor - row.held_minor
+        return Balance(
+            account_id=account_id,
+            currency=row.currency,
+            ledger=from_minor(row.balance_minor, row.currency),
+            held=from_minor(row.held_minor, row.currency),
+            available=from_minor(available, row.currency),
+            spendable=None
+            if row.min_balance_minor is None
+            else from_minor(available - row.min_balance_minor, row.currency),
+        )
+
+    # ------------------------------------------------------------------ internals
+
+    def _prepare(self, request: TransferRequest) -> _Prepared:
+        validate_key(request.idempotency_key)
+        exponent(request.currency)
+        minor = to_minor(request.amount, request.currency)
+        if request.debit_account_id == request.credit_account_id:
+            raise ValidationFailed(
+                "debit and credit account must differ", account_id=request.debit_account_id
+            )
+        if len(request.description) > 200:
+            raise ValidationFailed("description is longer than 200 characters")
+        return _Prepared(request, minor, request.request_hash())
+
+    def _with_retries(self, work: Callable[[Connection], _T]) -> _T:
+        for attempt in range(self.max_retries + 1):
+            try:
+                with self.engine.begin() as conn:
+                    return work(conn)
+            except IntegrityError:
+                # A concurrent request took one of our keys first; the next attempt replays it.
+                if attempt == self.max_retries:
+                    raise
+            except DBAPIError as exc:
+                sqlstate = getattr(exc.orig, "sqlstate", None)
+                if sqlstate not in _RETRYABLE_SQLSTATES or attempt == self.max_retries:
+                    raise
+                time.sleep(0.005 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def _load(self, conn: Connection, ids: Sequence[int]) -> dict[int, _AccountState]:
+        """Read (and on PostgreSQL lock, in id order) the accounts with these ids."""
+        wanted = sorted(set(ids))
+        stmt = (
+            select(
+                accounts_t.c.id,
+                accounts_t.c.currency,
+                accounts_t.c.status,
+                accounts_t.c.balance_minor,
+                accounts_t.c.held_minor,
+                accounts_t.c.min_balance_minor,
+            )
+            .where(accounts_t.c.id.in_(wanted))
+            .order_by(accounts_t.c.id)
+        )
+        if self._lock_accounts:
+            stmt = stmt.with_for_update()
+        return {
+            r.id: _AccountState(
+                r.id,
+                r.currency,
+                r.status,
+                r.balance_minor,
+                r.held_minor,
+                r.min_balance_minor,
+                r.balance_minor,
+            )
+            for r in conn.execute(stmt)
+        }
+
+    def _post_batch(
+        self, conn: Connection, batch: list[_Prepared]
+    ) -> list[TransferResult | OpenTellerError]:
+        states = self._load(conn, [i for p in batch for i in p.ids])
+        keys = [p.request.idempotency_key for p in batch]
+        existing = {
+            r.idempotency_key: r
+            for r in conn.execute(
+                select(transfers_t).where(transfers_t.c.idempotency_key.in_(keys))
+            )
+        }
+        holds = self._pending_holds(conn, batch)
+        reversed_ids = self._reversal_targets(conn, batch)
+
+        now = self.clock.now()
+        outcomes: list[TransferResult | OpenTellerError | None] = [None] * len(batch)
+        rows: list[dict[str, Any]] = []  # transfer rows to insert, in order
+        slots: list[int] = []  # batch index of each row
+        seen: dict[str, _Prepared] = {}
+        captured: set[int] = set()  # holds captured earlier in this batch
+        for index, item in enumerate(batch):
+            req = item.request
+            if req.idempotency_key in existing:
+                outcomes[index] = _replay(existing[req.idempotency_key], item.hash)
+                continue
+            if req.idempotency_key in seen:
+                first = seen[req.idempotency_key]
+                if first.hash != item.hash:
+                    outcomes[index] = IdempotencyConflict(
+                        "idempotency key reused with a different request",
+                        idempotency_key=req.idempotency_key,
+                    )
+                else:
+                    outcomes[index] = None  # filled from the first occurrence below
+                continue
+            seen[req.idempotency_key] = item
+            failure = _check_transfer(states, item, holds, reversed_ids, captured)
+            row: dict[str, Any] = {
+                "idempotency_key": req.idempotency_key,
+                "request_hash": item.hash,
+                "status": TransferStatus.POSTED if failure is None else TransferStatus.FAILED,
+                "kind": req.kind,
+                "amount_minor": item.minor,
+                "currency": req.currency,
+                "debit_account_id": req.debit_account_id,
+                "credit_account_id": req.credit_account_id,
+                "description": req.description,
+                "merchant": req.merchant,
+                "category": req.category,
+                "channel": req.channel,
+                "location": req.location,
+                # Only a posted reversal claims its target (reverses_id is unique).
+                "reverses_id": req.reverses_id if failure is None else None,
+                "hold_id": req.hold_id,
+                "failure_code": None if failure is None else failure.code,
+                "failure_message": None if failure is None else failure.message[:300],
+                "created_at": now,
+            }
+            if failure is None:
+                _apply(states, item, holds)
+                if req.reverses_id is not None:
+                    reversed_ids.add(req.reverses_id)
+                if req.hold_id is not None:
+                    captured.add(req.hold_id)
+            else:
+                row["_failure"] = failure
+            rows.append(row)
+            slots.append(index)
+
+        if rows:
+            self._write(conn, rows, batch, slots, states, now)
+        for index, row in zip(slots, rows, strict=True):
+            outcomes[index] = row["_failure"] if "_failure" in row else _transfer_result(row)
+        for index, item in enumerate(batch):
+            if outcomes[index] is None:  # duplicate key inside the batch with the same body
+                first_index = next(
+                    i
+                    for i, p in enumerate(batch)
+                    if p.request.idempotency_key == item.request.idempotency_key
+                )
+                earlier = outcomes[first_index]
+                outcomes[index] = (
+                    replace(earlier, replayed=True)
+                    if isinstance(earlier, TransferResult)
+                    else earlier
+                )
+        return [o for o in outcomes if o is not None]
+
+    def _write(
+        self,
+        conn: Connection,
+        rows: list[dict[str, Any]],
+        batch: list[_Prepared],
+        slots: list[int],
+        states: dict[int, _AccountState],
+        now: datetime,
+    ) -> None:
+        clean = [{k: v for k, v in r.items() if k != "_failure"} for r in rows]
+        ids = conn.execute(
+            insert(transfers_t).returning(transfers_t.c.id, sort_by_parameter_order=True), clean
+        ).scalars()
+        running: dict[int, int] = {}
+        postings: list[dict[str, Any]] = []
+        captured: list[dict[str, Any]] = []
+        for row, transfer_id, index in zip(rows, ids, slots, strict=True):
+            row["id"] = transfer_id
+            if "_failure" in row:
+                row["_failure"].details["transfer_id"] = transfer_id
+                continue
+            item = batch[index]
+            for account_id, amount in (
+                (item.request.debit_account_id, -item.minor),
+                (item.request.credit_account_id, item.minor),
+            ):
+                start = running.get(account_id, states[account_id].balance_before)
+                running[account_id] = start + amount
+                postings.append(
+                    {
+                        "transfer_id": transfer_id,
+                        "account_id": account_id,
+                        "amount_minor": amount,
+                        "currency": item.request.currency,
+                        "balance_after_minor": running[account_id],
+                        "created_at": now,
+                    }
+                )
+            if item.request.hold_id is not None:
+                captured.append(
+                    {"b_id": item.request.hold_id, "b_transfer": transfer_id, "b_at": now}
+                )
+        if postings:
+            conn.execute(insert(postings_t), postings)
+        if captured:
+            conn.execute(
+                update(holds_t)
+                .where(holds_t.c.id == bindparam("b_id"))
+                .values(
+                    status=HoldStatus.POSTED,
+                    transfer_id=bindparam("b_transfer"),
+                    resolved_at=bindparam("b_at"),
+                ),
+                captured,
+            )
+        touched = [
+            {"b_id": s.id, "b_balance": s.balance, "b_held": s.held}
+            for s in states.values()
+            if s.touched
+        ]
+        if touched:
+            conn.execute(
+                update(accounts_t)
+                .where(accounts_t.c.id == bindparam("b_id"))
+                .values(balance_minor=bindparam("b_balance"), held_minor=bindparam("b_held")),
+                touched,
+            )
+
+    def _pending_holds(self, conn: Connection, batch: list[_Prepared]) -> dict[int, Row[Any]]:
+        hold_ids = [p.request.hold_id for p in batch if p.request.hold_id is not None]
+        if not hold_ids:
+            return {}
+        return {r.id: r for r in conn.execute(select(holds_t).where(holds_t.c.id.in_(hold_ids)))}
+
+    def _reversal_targets(self, conn: Connection, batch: list[_Prepared]) -> set[int]:
+        """Ids among the batch's reversal targets that are already reversed."""
+        targets = [p.request.reverses_id for p in batch if p.request.reverses_id is not None]
+        if not targets:
+            return set()
+        done = conn.execute(
+            select(transfers_t.c.reverses_id).where(
+                transfers_t.c.reverses_id.in_(targets),
+                transfers_t.c.status == TransferStatus.POSTED,
+            )
+        ).scalars()
+        return {int(t) for t in done}
+
+
+def _check_transfer(
+    states: dict[int, _AccountState],
+    item: _Prepared,
+    holds: dict[int, Row[Any]],
+    reversed_ids: set[int],
+    captured: set[int],
+) -> OpenTellerError | None:
+    """Why this transfer cannot post against the current (in-batch) state, or None."""
+    req = item.request
+    debit = states.get(req.debit_account_id)
+    credit = states.get(req.credit_account_id)
+    for account_id, state in ((req.debit_account_id, debit), (req.credit_account_id, credit)):
+        if state is None:
+            return NotFound("account not found", account_id=account_id)
+        if state.currency != req.currency:
+            return CurrencyMismatch(
+                f"account {account_id} holds {state.currency}, not {req.currency}",
+                account_id=account_id,
+                account_currency=state.currency,
+                currency=req.currency,
+            )
+        if state.status == AccountStatus.CLOSED:
+            return AccountClosed("account is closed", account_id=account_id)
+    assert debit is not None
+    if debit.status == AccountStatus.FROZEN:
+        return AccountClosed("account is frozen for debits", account_id=debit.id)
+    if req.reverses_id is not None and req.reverses_id in reversed_ids:
+        return InvalidState("transfer is already reversed", transfer_id=req.reverses_id)
+    released = 0
+    if req.hold_id is not None:
+        hold = holds.get(req.hold_id)
+        if hold is None:
+            return NotFound("hold not found", hold_id=req.hold_id)
+        if hold.status != HoldStatus.PENDING or hold.id in captured:
+            return InvalidState(f"hold is {hold.status}, not pending", hold_id=hold.id)
+        if hold.account_id != debit.id or hold.currency != req.currency:
+            return ValidationFailed("hold belongs to another account", hold_id=hold.id)
+        if item.minor > hold.amount_minor:
+            return ValidationFailed(
+                "captured amount exceeds the held amount",
+                hold_id=hold.id,
+                held=str(from_minor(hold.amount_minor, hold.currency)),
+            )
+        released = hold.amount_minor
+    available_after = debit.balance - (debit.held - released) - item.minor
+    if debit.floor is not None and available_after < debit.floor:
+        return InsufficientFunds(
+            "insufficient funds",
+            account_id=debit.id,
+            available=str(
+                from_minor(debit.balance - debit.held + released - debit.floor, req.currency)
+            ),
+            requested=str(from_minor(item.minor, req.currency)),
+        )
+    return None
+
+
+def _apply(states: dict[int, _AccountState], item: _Prepared, holds: dict[int, Row[Any]]) -> None:
+    req = item.request
+    debit = states[req.debit_account_id]
+    credit = states[req.credit_account_id]
+    debit.touched = credit.touched = True
+    debit.balance -= item.minor
+    credit.balance += item.minor
+    if req.hold_id is not None:
+        debit.held -= holds[req.hold_id].amount_minor
+
+
+def _check_hold(
+    states: dict[int, _AccountState], request: HoldRequest, minor: int
+) -> OpenTellerError | None:
+    for account_id in (request.account_id, request.counterparty_account_id):
+        state = states.get(account_id)
+        if state is None:
+            return NotFound("account not found", account_id=account_id)
+        if state.currency != request.currency:
+            return CurrencyMismatch(
+                f"account {account_id} holds {state.currency}, not {request.currency}",
+                account_id=account_id,
+            )
+        if state.status == AccountStatus.CLOSED:
+            return AccountClosed("account is closed", account_id=account_id)
+    account = states[request.account_id]
+    if account.status == AccountStatus.FROZEN:
+        return AccountClosed("account is frozen for debits", account_id=account.id)
+    if account.floor is not None and account.balance - account.held - minor < account.floor:
+        return InsufficientFunds(
+            "insufficient funds",
+            account_id=account.id,
+            available=str(
+                from_minor(account.balance - account.held - account.floor, request.currency)
+            ),
+            requested=str(request.amount),
+        )
+    return None
+
+
+def _replay(row: Row[Any], digest: str) -> TransferResult | OpenTellerError:
+    if row.request_hash != digest:
+        return IdempotencyConflict(
+            "idempotency key reused with a different request", idempotency_key=row.idempotency_key
+        )
+    if row.status == TransferStatus.FAILED:
+        cls = ERRORS_BY_CODE.get(row.failure_code or "", OpenTellerError)
+        return cls(
+            row.failure_message or "transfer failed",
+            idempotency_key=row.idempotency_key,
+            transfer_id=row.id,
+            replayed=True,
+        )
+    return replace(_transfer_result(row._mapping), replayed=True)
+
+
+def _replay_hold(row: Row[Any], digest: str) -> HoldResult | OpenTellerError:
+    if row.request_hash != digest:
+        return IdempotencyConflict(
+            "hold reference reused with a different request", reference=row.reference
+        )
+    if row.status == HoldStatus.DECLINED:
+        cls = ERRORS_BY_CODE.get(row.failure_code or "", OpenTellerError)
+        return cls(row.failure_message or "hold declined", hold_id=row.id, replayed=True)
+    return replace(_hold_result(row._mapping), replayed=True)
+
+
+def _transfer_result(row: Any) -> TransferResult:
+    m = row._mapping if isinstance(row, Row) else row
+    return TransferResult(
+        id=m["id"],
+        idempotency_key=m["idempotency_key"],
+        status=TransferStatus(m["status"]),
+        kind=m["kind"],
+        amount=from_minor(m["amount_minor"], m["currency"]),
+        currency=m["currency"],
+        debit_account_id=m["debit_account_id"],
+        credit_account_id=m["credit_account_id"],
+        description=m["description"],
+        merchant=m["merchant"],
+        category=m["category"],
+        created_at=m["created_at"],
+        reverses_id=m["reverses_id"],
+        hold_id=m["hold_id"],
+    )
+
+
+def _hold_result(m: Any) -> HoldResult:
+    return HoldResult(
+        id=m["id"],
+        reference=m["reference"],
+        account_id=m["account_id"],
+        counterparty_account_id=m["counterparty_account_id"],
+        amount=from_minor(m["amount_minor"], m["currency"]),
+        currency=m["currency"],
+        status=HoldStatus(m["status"]),
+        description=m["description"],
+        merchant=m["merchant"],
+        created_at=m["created_at"],
+        transfer_id=m["transfer_id"],
+    )
+
+
+def _sha256(body: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def count_rows(conn: Connection, table: Any) -> int:
+    return int(conn.execute(select(func.count()).select_from(table)).scalar_one())

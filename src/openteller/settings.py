@@ -1,0 +1,67 @@
+"""The one settings object. Built once at the edge (CLI, app factory) and passed in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "change-me-development-only"
+
+
+class Settings(BaseSettings):
+    """Runtime configuration, read from `OPENTELLER_*` environment variables.
+
+    Every field is documented here; `openteller` never reads the environment elsewhere.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="OPENTELLER_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = Field(
+        default="development",
+        description="Deployment environment; default secrets are refused outside development/test.",
+    )
+    database_url: str = Field(
+        default="sqlite:///./var/openteller.db",
+        description="SQLAlchemy URL of the system of record (SQLite file or PostgreSQL).",
+    )
+    secret_key: SecretStr = Field(
+        default=SecretStr(DEFAULT_SECRET),
+        description="Key for signing tokens and keyed card-number fingerprints.",
+    )
+    bank_name: str = Field(default="OpenTeller Demo Bank", description="Name shown to users.")
+    base_currency: str = Field(default="USD", description="ISO 4217 currency of the demo bank.")
+    timezone: str = Field(
+        default="America/New_York", description="Bank's local timezone (cut-off times, statements)."
+    )
+    password_hash_memory_kib: int = Field(
+        default=19_456,
+        ge=8,
+        description="Argon2id memory cost in KiB (OWASP minimum profile: 19 MiB, t=2, p=1).",
+    )
+    password_hash_time_cost: int = Field(default=2, ge=1, description="Argon2id iterations.")
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.environment == "production" and self.secret_key.get_secret_value() in (
+            DEFAULT_SECRET,
+            "",
+        ):
+            raise ValueError(
+                "OPENTELLER_SECRET_KEY must be set to a non-default value in production"
+            )
+        return self
+
+    def with_database(self, url: str | None) -> Settings:
+        """A copy that points at `url` (the CLI's `--db`), or self when url is None."""
+        return self if url is None else self.model_copy(update={"database_url": url})
+
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file this URL names, if any (used to create its directory)."""
+        prefix = "sqlite:///"
+        if not self.database_url.startswith(prefix):
+            return None
+        rest = self.database_url[len(prefix) :]
+        return None if rest in ("", ":memory:") else Path(rest)
