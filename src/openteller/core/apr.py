@@ -360,7 +360,7 @@ def actuarial_apr(
         ctx.prec = _PRECISION
         flows: list[_Flow]
         if unit_period is None and dates[0] == dates[-1]:
-            flows, per_year = _single_payment(amount, advance_date, schedule, nominal)
+            flows, per_year = _single_payment(advance_date, schedule, nominal)
         else:
             unit = (
                 _UNITS[unit_period]
@@ -380,7 +380,6 @@ def actuarial_apr(
 
 
 def _single_payment(
-    amount: Decimal,
     advance_date: date,
     schedule: list[tuple[date, Decimal]],
     nominal: dict[date, int],
@@ -390,7 +389,9 @@ def _single_payment(
     months, days = _months_back(advance_date, due, nominal[due])
     if months >= 12:
         # (b)(4)(ii): the unit-period is the term but never more than a year.
-        flows = [(payment, *_split(_YEAR, advance_date, due, nominal[due])) for _, payment in schedule]
+        flows = [
+            (payment, *_split(_YEAR, advance_date, due, nominal[due])) for _, payment in schedule
+        ]
         return flows, _YEAR.per_year
     # (b)(5)(vi)/(vii): under a year the whole term is one unit-period.
     one_term = [(payment, 1, Decimal(0)) for _, payment in schedule]

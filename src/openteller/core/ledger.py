@@ -15,11 +15,10 @@ key stays failed, and the same key with another body raises `IdempotencyConflict
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar, cast
@@ -102,12 +101,25 @@ class TransferRequest:
     location: str | None = None
     hold_id: int | None = None  # set when this transfer captures a hold
     reverses_id: int | None = None  # set when this transfer reverses another
+    occurred_at: datetime | None = None  # when the customer acted; default: booking time
 
     def request_hash(self) -> str:
-        body = asdict(self)
-        del body["idempotency_key"]
-        body["amount"] = format(Decimal(body["amount"]).normalize(), "f")
-        return _sha256(body)
+        """SHA-256 of every field but the key (amount normalized: 10.0 == 10.00)."""
+        return _digest(
+            self.debit_account_id,
+            self.credit_account_id,
+            Decimal(self.amount).normalize(),
+            self.currency,
+            self.kind,
+            self.description,
+            self.merchant,
+            self.category,
+            self.channel,
+            self.location,
+            self.hold_id,
+            self.reverses_id,
+            None if self.occurred_at is None else self.occurred_at.isoformat(),
+        )
 
 
 @dataclass(frozen=True)
@@ -124,6 +136,7 @@ class TransferResult:
     merchant: str | None
     category: str | None
     created_at: datetime
+    occurred_at: datetime
     reverses_id: int | None = None
     hold_id: int | None = None
     replayed: bool = False
@@ -143,10 +156,15 @@ class HoldRequest:
     category: str | None = None
 
     def request_hash(self) -> str:
-        body = asdict(self)
-        del body["reference"]
-        body["amount"] = format(Decimal(body["amount"]).normalize(), "f")
-        return _sha256(body)
+        return _digest(
+            self.account_id,
+            self.counterparty_account_id,
+            Decimal(self.amount).normalize(),
+            self.currency,
+            self.description,
+            self.merchant,
+            self.category,
+        )
 
 
 @dataclass(frozen=True)
@@ -416,6 +434,11 @@ class Ledger:
             )
         if len(request.description) > 200:
             raise ValidationFailed("description is longer than 200 characters")
+        if request.occurred_at is not None:
+            if request.occurred_at.tzinfo is None:
+                raise ValidationFailed("occurred_at must be timezone-aware")
+            if request.occurred_at > self.clock.now():
+                raise ValidationFailed("occurred_at is in the future")
         return _Prepared(request, minor, request.request_hash())
 
     def _with_retries(self, work: Callable[[Connection], _T]) -> _T:
@@ -520,6 +543,7 @@ class Ledger:
                 "hold_id": req.hold_id,
                 "failure_code": None if failure is None else failure.code,
                 "failure_message": None if failure is None else failure.message[:300],
+                "occurred_at": req.occurred_at or now,
                 "created_at": now,
             }
             if failure is None:
@@ -562,9 +586,21 @@ class Ledger:
         now: datetime,
     ) -> None:
         clean = [{k: v for k, v in r.items() if k != "_failure"} for r in rows]
-        ids = conn.execute(
-            insert(transfers_t).returning(transfers_t.c.id, sort_by_parameter_order=True), clean
-        ).scalars()
+        if len(clean) == 1:
+            ids = [
+                conn.execute(insert(transfers_t).returning(transfers_t.c.id), clean[0]).scalar_one()
+            ]
+        else:
+            # One multi-row INSERT, then the ids by key: ordered RETURNING over many rows
+            # would fall back to one statement per row on SQLite.
+            bulk_insert(conn, transfers_t, clean)
+            found = conn.execute(
+                select(transfers_t.c.idempotency_key, transfers_t.c.id).where(
+                    transfers_t.c.idempotency_key.in_([r["idempotency_key"] for r in clean])
+                )
+            )
+            by_key: dict[str, int] = {row[0]: row[1] for row in found}
+            ids = [by_key[r["idempotency_key"]] for r in clean]
         running: dict[int, int] = {}
         postings: list[dict[str, Any]] = []
         captured: list[dict[str, Any]] = []
@@ -595,7 +631,7 @@ class Ledger:
                     {"b_id": item.request.hold_id, "b_transfer": transfer_id, "b_at": now}
                 )
         if postings:
-            conn.execute(insert(postings_t), postings)
+            bulk_insert(conn, postings_t, postings)
         if captured:
             conn.execute(
                 update(holds_t)
@@ -638,6 +674,49 @@ class Ledger:
             )
         ).scalars()
         return {int(t) for t in done}
+
+
+_PROCESSORS: dict[tuple[str, str, str], Callable[[Any], Any] | None] = {}
+
+
+def bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """executemany straight to the driver: the ledger's hot path.
+
+    SQLAlchemy's per-parameter bookkeeping costs more than SQLite's own insert; the
+    columns' bind processors (UTC datetimes, enums) are still applied, so rows land
+    exactly as `insert(table)` would write them.
+    """
+    dialect = conn.dialect
+    names = list(rows[0])
+    processors = []
+    for name in names:
+        key = (dialect.name, table.name, name)
+        if key not in _PROCESSORS:
+            _PROCESSORS[key] = table.c[name].type.bind_processor(dialect)
+        processors.append(_PROCESSORS[key])
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join(mark for _ in names)})"
+    # Column by column: each distinct value is converted once (a batch shares its
+    # booking time and currency), and zip() builds the row tuples in C.
+    columns = [
+        _convert([row[name] for row in rows], proc)
+        for name, proc in zip(names, processors, strict=True)
+    ]
+    conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+
+
+def _convert(values: list[Any], proc: Callable[[Any], Any] | None) -> list[Any]:
+    if proc is None:
+        return values
+    memo: dict[Any, Any] = {None: None}
+    out = []
+    for value in values:
+        try:
+            out.append(memo[value])
+        except KeyError:
+            memo[value] = converted = proc(value)
+            out.append(converted)
+    return out
 
 
 def _check_transfer(
@@ -779,6 +858,7 @@ def _transfer_result(row: Any) -> TransferResult:
         merchant=m["merchant"],
         category=m["category"],
         created_at=m["created_at"],
+        occurred_at=m["occurred_at"],
         reverses_id=m["reverses_id"],
         hold_id=m["hold_id"],
     )
@@ -800,8 +880,9 @@ def _hold_result(m: Any) -> HoldResult:
     )
 
 
-def _sha256(body: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+def _digest(*fields: object) -> str:
+    # repr() keeps None apart from "None" and quotes strings, so fields cannot run together.
+    return hashlib.sha256(repr(fields).encode()).hexdigest()
 
 
 def count_rows(conn: Connection, table: Any) -> int:

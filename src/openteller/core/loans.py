@@ -195,8 +195,7 @@ def truth_in_lending(
         raise ValueError(f"the prepaid finance charge must not be negative, got {prepaid}")
     if first_payment_date <= advance_date:
         raise ValueError(
-            f"the first payment ({first_payment_date}) must fall after the advance "
-            f"({advance_date})"
+            f"the first payment ({first_payment_date}) must fall after the advance ({advance_date})"
         )
     schedule = amortization_schedule(
         principal, annual_rate_percent, term_months, first_payment_date

@@ -282,6 +282,9 @@ class Transfer(Base):
     hold_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     failure_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
     failure_message: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    # When the customer made the payment (card swipe, transfer request): may precede
+    # created_at, the booking time, as a card purchase precedes its posting.
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

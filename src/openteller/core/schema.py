@@ -39,3 +39,12 @@ def head_revision() -> str:
     head = script.get_current_head()
     assert head is not None
     return head
+
+
+def reset(engine: Engine) -> str:
+    """Drop every table (migrate down to nothing) and migrate up again: an empty bank."""
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "base")
+    return upgrade(engine)

@@ -107,6 +107,7 @@ def upgrade() -> None:
         sa.Column("hold_id", sa.BigInteger(), nullable=True),
         sa.Column("failure_code", sa.String(length=40), nullable=True),
         sa.Column("failure_message", sa.String(length=300), nullable=True),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["reverses_id"], ["transfers.id"], name=op.f("fk_transfers_reverses_id_transfers")

@@ -1,0 +1,139 @@
+"""App factory. At this stage: health, a bank overview, the catalog and the error envelope."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from openteller import __version__
+from openteller.core import (
+    OpenTellerError,
+    engine_from_settings,
+    head_revision,
+    ledger_stats,
+    read_catalog,
+)
+from openteller.core.schema import current_revision
+from openteller.settings import Settings
+
+
+def _envelope(status: int, code: str, message: str, details: Any = None) -> JSONResponse:
+    return JSONResponse(
+        status_code=status,
+        content={"error": {"code": code, "message": message, "details": details or {}}},
+    )
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the app around one engine; no state lives in the process besides it."""
+    engine = engine_from_settings(settings)
+    app = FastAPI(title="OpenTeller", version=__version__)
+    app.state.settings = settings
+    app.state.engine = engine
+
+    @app.exception_handler(OpenTellerError)
+    async def _domain_error(_: Request, exc: OpenTellerError) -> JSONResponse:
+        return _envelope(exc.http_status, exc.code, exc.message, exc.details)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
+        return _envelope(422, "validation_failed", "request is invalid", {"errors": errors})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return _envelope(exc.status_code, code, str(exc.detail))
+
+    @app.get("/health")
+    def health() -> JSONResponse:
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            revision = current_revision(engine)
+        except SQLAlchemyError:
+            return _envelope(503, "unavailable", "database is not reachable")
+        ok = revision == head_revision()
+        return JSONResponse(
+            status_code=200 if ok else 503,
+            content={
+                "status": "ok" if ok else "migrations_pending",
+                "version": __version__,
+                "database": engine.dialect.name,
+                "schema_revision": revision,
+            },
+        )
+
+    @app.get("/v1/bank")
+    def bank() -> dict[str, Any]:
+        """What the demo bank holds (counts and totals)."""
+        return {"name": settings.bank_name, **ledger_stats(engine)}
+
+    @app.get("/v1/products")
+    def products() -> dict[str, Any]:
+        """The product catalog: the only source of quotable rates, fees and limits."""
+        catalog = read_catalog(engine)
+        return {
+            "products": [
+                {
+                    "code": p.code,
+                    "name": p.name,
+                    "kind": p.kind.value,
+                    "currency": p.currency,
+                    "description": p.description,
+                    "version": p.version,
+                    "effective_date": p.effective_date.isoformat(),
+                    "rates": [_plain(r.__dict__) for r in p.rates],
+                    "fees": [_plain(f.__dict__) for f in p.fees],
+                    "limits": [_plain(lim.__dict__) for lim in p.limits],
+                }
+                for p in catalog.products.values()
+            ]
+        }
+
+    @app.get("/", response_class=HTMLResponse)
+    def home() -> str:
+        stats = ledger_stats(engine)
+        rows = "".join(
+            f"<tr><td>{escape(kind)}</td><td>{v['count']}</td><td>{escape(v['balance'])}</td></tr>"
+            for kind, v in stats["accounts"].items()
+        )
+        return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(settings.bank_name)}</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}}
+table{{border-collapse:collapse;width:100%}}td,th{{border-bottom:1px solid #ddd;padding:.4rem;
+text-align:left}}</style></head><body>
+<h1>{escape(settings.bank_name)}</h1>
+<p>{stats["customers"]} customers, {stats["postings"]} postings,
+{stats["transfers"].get("posted", 0)} posted transfers,
+{stats["holds"].get("pending", 0)} pending card holds.</p>
+<table><tr><th>account kind</th><th>accounts</th><th>sum of balances</th></tr>{rows}</table>
+<p><a href="/v1/products">Product catalog</a> · <a href="/v1/bank">Bank statistics (JSON)</a>
+· <a href="/health">Health</a> · <a href="/docs">API docs</a></p>
+</body></html>"""
+
+    @app.on_event("shutdown")
+    def _dispose() -> None:
+        engine.dispose()
+
+    return app
+
+
+def _plain(values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: (str(v) if v is not None and not isinstance(v, bool | int | str) else v)
+        for k, v in values.items()
+    }
+
+
+def app_from_env() -> FastAPI:
+    """Factory for uvicorn workers: settings from the environment."""
+    return create_app(Settings())

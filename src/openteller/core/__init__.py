@@ -1,0 +1,122 @@
+"""The banking core: system of record for customers, accounts, ledger, cards, loans, catalog.
+
+Other packages import only the names exported here.
+"""
+
+from openteller.core.accounts import (
+    BANK_ACCOUNTS,
+    NewCustomer,
+    add_payee,
+    bank_account,
+    create_customer,
+    luhn_valid,
+    open_account,
+    set_account_status,
+)
+from openteller.core.cards import (
+    CardView,
+    IssuedCard,
+    authorize,
+    block_card,
+    get_card,
+    issue_card,
+    mask_pan,
+    replace_card,
+    unblock_card,
+)
+from openteller.core.catalog import (
+    Catalog,
+    ProductInfo,
+    catalog_numbers,
+    load_catalog,
+    read_catalog,
+    read_spec,
+)
+from openteller.core.clock import Clock, FixedClock, SystemClock
+from openteller.core.db import engine_from_settings, make_engine
+from openteller.core.errors import (
+    AccountClosed,
+    AlreadyExists,
+    CardBlocked,
+    Conflict,
+    CurrencyMismatch,
+    IdempotencyConflict,
+    InsufficientFunds,
+    InvalidAmount,
+    InvalidIdempotencyKey,
+    InvalidState,
+    NotFound,
+    OpenTellerError,
+    ValidationFailed,
+)
+from openteller.core.integrity import LedgerReport, check_ledger, ledger_digest, ledger_stats
+from openteller.core.ledger import (
+    Balance,
+    HoldRequest,
+    HoldResult,
+    Ledger,
+    TransferRequest,
+    TransferResult,
+)
+from openteller.core.money import format_money, from_minor, to_minor
+from openteller.core.schema import current_revision, head_revision, upgrade
+
+__all__ = [
+    "BANK_ACCOUNTS",
+    "AccountClosed",
+    "AlreadyExists",
+    "Balance",
+    "CardBlocked",
+    "CardView",
+    "Catalog",
+    "Clock",
+    "Conflict",
+    "CurrencyMismatch",
+    "FixedClock",
+    "HoldRequest",
+    "HoldResult",
+    "IdempotencyConflict",
+    "InsufficientFunds",
+    "InvalidAmount",
+    "InvalidIdempotencyKey",
+    "InvalidState",
+    "IssuedCard",
+    "Ledger",
+    "LedgerReport",
+    "NewCustomer",
+    "NotFound",
+    "OpenTellerError",
+    "ProductInfo",
+    "SystemClock",
+    "TransferRequest",
+    "TransferResult",
+    "ValidationFailed",
+    "add_payee",
+    "authorize",
+    "bank_account",
+    "block_card",
+    "catalog_numbers",
+    "check_ledger",
+    "create_customer",
+    "current_revision",
+    "engine_from_settings",
+    "format_money",
+    "from_minor",
+    "get_card",
+    "head_revision",
+    "issue_card",
+    "ledger_digest",
+    "ledger_stats",
+    "load_catalog",
+    "luhn_valid",
+    "make_engine",
+    "mask_pan",
+    "open_account",
+    "read_catalog",
+    "read_spec",
+    "replace_card",
+    "set_account_status",
+    "to_minor",
+    "unblock_card",
+    "upgrade",
+]

@@ -1,0 +1,1 @@
+"""The demo bank: realistic customers and months of activity, posted through the ledger."""
