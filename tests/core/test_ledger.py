@@ -18,7 +18,7 @@ from openteller.core.errors import (
     ValidationFailed,
 )
 from openteller.core.integrity import check_ledger, ledger_digest
-from openteller.core.ledger import HoldRequest, TransferRequest
+from openteller.core.ledger import HoldRequest, TransferRequest, TransferResult
 from openteller.core.models import AccountStatus, HoldStatus, TransferStatus
 from tests.conftest import Bank
 
@@ -57,7 +57,9 @@ def test_transfer_posts_balanced_entries(bank: Bank, two: tuple[int, int]) -> No
     assert report.postings == 4
 
 
-def test_same_key_same_body_replays_without_second_posting(bank: Bank, two: tuple[int, int]) -> None:
+def test_same_key_same_body_replays_without_second_posting(
+    bank: Bank, two: tuple[int, int]
+) -> None:
     a, b = two
     first = bank.ledger.transfer(_req("t-1", a, b, "10.00"))
     again = bank.ledger.transfer(_req("t-1", a, b, "10.00"))
@@ -101,7 +103,12 @@ def test_overdraft_floor_allows_going_negative_to_the_limit(bank: Bank) -> None:
 
 @pytest.mark.parametrize(
     ("amount", "error"),
-    [("0", InvalidAmount), ("-5.00", InvalidAmount), ("1.001", InvalidAmount), ("NaN", InvalidAmount)],
+    [
+        ("0", InvalidAmount),
+        ("-5.00", InvalidAmount),
+        ("1.001", InvalidAmount),
+        ("NaN", InvalidAmount),
+    ],
 )
 def test_bad_amounts_write_nothing(
     bank: Bank, two: tuple[int, int], amount: str, error: type[Exception]
@@ -134,7 +141,9 @@ def _balances(bank: Bank) -> list[tuple[int, int, int]]:
     with bank.engine.connect() as conn:
         return [
             tuple(r)
-            for r in conn.execute(text("SELECT id, balance_minor, held_minor FROM accounts ORDER BY id"))
+            for r in conn.execute(
+                text("SELECT id, balance_minor, held_minor FROM accounts ORDER BY id")
+            )
         ]
 
 
@@ -164,16 +173,30 @@ def test_state_errors_leave_balances_identical(bank: Bank, two: tuple[int, int])
 def test_hold_reduces_available_then_posts(bank: Bank, two: tuple[int, int]) -> None:
     a, b = two
     hold = bank.ledger.place_hold(
-        HoldRequest(reference="auth-1", account_id=a, counterparty_account_id=b, amount=Decimal("30.00"), currency="USD")
+        HoldRequest(
+            reference="auth-1",
+            account_id=a,
+            counterparty_account_id=b,
+            amount=Decimal("30.00"),
+            currency="USD",
+        )
     )
     bal = bank.ledger.balance(a)
-    assert (bal.ledger, bal.held, bal.available) == (Decimal("100.00"), Decimal("30.00"), Decimal("70.00"))
+    assert (bal.ledger, bal.held, bal.available) == (
+        Decimal("100.00"),
+        Decimal("30.00"),
+        Decimal("70.00"),
+    )
     with pytest.raises(InsufficientFunds):
         bank.ledger.transfer(_req("t-over", a, b, "70.01"))
     posted = bank.ledger.capture_hold(hold.id, "cap-1", Decimal("28.50"))
     assert posted.hold_id == hold.id
     bal = bank.ledger.balance(a)
-    assert (bal.ledger, bal.held, bal.available) == (Decimal("71.50"), Decimal("0.00"), Decimal("71.50"))
+    assert (bal.ledger, bal.held, bal.available) == (
+        Decimal("71.50"),
+        Decimal("0.00"),
+        Decimal("71.50"),
+    )
     assert bank.ledger.get_hold(hold.id).status == HoldStatus.POSTED
     with pytest.raises(InvalidState):
         bank.ledger.capture_hold(hold.id, "cap-2")
@@ -185,7 +208,13 @@ def test_hold_reduces_available_then_posts(bank: Bank, two: tuple[int, int]) -> 
 def test_void_releases_hold(bank: Bank, two: tuple[int, int]) -> None:
     a, b = two
     hold = bank.ledger.place_hold(
-        HoldRequest(reference="auth-2", account_id=a, counterparty_account_id=b, amount=Decimal("99.99"), currency="USD")
+        HoldRequest(
+            reference="auth-2",
+            account_id=a,
+            counterparty_account_id=b,
+            amount=Decimal("99.99"),
+            currency="USD",
+        )
     )
     assert bank.ledger.void_hold(hold.id).status == HoldStatus.VOIDED
     assert bank.ledger.void_hold(hold.id).replayed is True
@@ -211,7 +240,12 @@ def test_reversal_mirrors_and_only_once(bank: Bank, two: tuple[int, int]) -> Non
 def test_batch_mixes_successes_and_failures(bank: Bank, two: tuple[int, int]) -> None:
     a, b = two
     results = bank.ledger.transfer_batch(
-        [_req("b-1", a, b, "60.00"), _req("b-2", a, b, "60.00"), _req("b-3", a, b, "40.00"), _req("b-1", a, b, "60.00")]
+        [
+            _req("b-1", a, b, "60.00"),
+            _req("b-2", a, b, "60.00"),
+            _req("b-3", a, b, "40.00"),
+            _req("b-1", a, b, "60.00"),
+        ]
     )
     assert [type(r).__name__ for r in results] == [
         "TransferResult",
@@ -219,7 +253,9 @@ def test_batch_mixes_successes_and_failures(bank: Bank, two: tuple[int, int]) ->
         "TransferResult",
         "TransferResult",
     ]
-    assert getattr(results[3], "replayed") is True
+    replay = results[3]
+    assert isinstance(replay, TransferResult)
+    assert replay.replayed is True
     assert bank.ledger.balance(a).ledger == Decimal("0.00")
     assert check_ledger(bank.engine).ok
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -57,7 +57,7 @@ from openteller.core.errors import (
     ValidationFailed,
 )
 from openteller.core.integrity import check_ledger
-from openteller.core.ledger import HoldRequest, HoldResult, Ledger, TransferRequest, TransferResult
+from openteller.core.ledger import HoldRequest, Ledger, TransferRequest, TransferResult
 from openteller.core.models import Base, HoldStatus, TransferStatus
 from openteller.core.money import from_minor
 from openteller.core.schema import upgrade
@@ -201,10 +201,11 @@ def _req(
 
 
 class LedgerMachine(RuleBasedStateMachine):
-    def __init__(self, backend: Backend) -> None:
+    backend: ClassVar[Backend]  # set by a subclass per test run
+
+    def __init__(self) -> None:
         super().__init__()
-        self.backend = backend
-        self.engine = backend.fresh()
+        self.engine = self.backend.fresh()
         self.clock = FixedClock(NOW)
         self.ledger = Ledger(self.engine, self.clock)
         self.ids: dict[str, int] = {}
@@ -888,4 +889,8 @@ STATEFUL_SETTINGS = settings(
 
 
 def test_ledger_agrees_with_model(backend: Backend) -> None:
-    run_state_machine_as_test(lambda: LedgerMachine(backend), settings=STATEFUL_SETTINGS)
+    class Machine(LedgerMachine):
+        pass
+
+    Machine.backend = backend
+    run_state_machine_as_test(Machine, settings=STATEFUL_SETTINGS)

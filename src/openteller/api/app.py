@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from html import escape
 from typing import Any
 
@@ -34,7 +36,13 @@ def _envelope(status: int, code: str, message: str, details: Any = None) -> JSON
 def create_app(settings: Settings) -> FastAPI:
     """Build the app around one engine; no state lives in the process besides it."""
     engine = engine_from_settings(settings)
-    app = FastAPI(title="OpenTeller", version=__version__)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="OpenTeller", version=__version__, lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine
 
@@ -119,10 +127,6 @@ text-align:left}}</style></head><body>
 <p><a href="/v1/products">Product catalog</a> · <a href="/v1/bank">Bank statistics (JSON)</a>
 · <a href="/health">Health</a> · <a href="/docs">API docs</a></p>
 </body></html>"""
-
-    @app.on_event("shutdown")
-    def _dispose() -> None:
-        engine.dispose()
 
     return app
 

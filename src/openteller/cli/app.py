@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
 from openteller.core import (
     OpenTellerError,
@@ -194,4 +195,12 @@ def main() -> None:
     except OpenTellerError as exc:
         detail = f" {json.dumps(exc.details, default=str)}" if exc.details else ""
         err.print(f"[bold red]error:[/] {exc.message} ({exc.code}){detail}", highlight=False)
+        sys.exit(2)
+    except ArgumentError as exc:
+        err.print(f"[bold red]error:[/] invalid database URL: {exc}", highlight=False)
+        sys.exit(2)
+    except (OperationalError, InterfaceError) as exc:
+        # Connection refused, unknown database, locked file: say so, no traceback.
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        err.print(f"[bold red]error:[/] database unavailable: {reason}", highlight=False)
         sys.exit(2)

@@ -1,0 +1,5 @@
+"""`python -m openteller` runs the CLI."""
+
+from openteller.cli import main
+
+main()
