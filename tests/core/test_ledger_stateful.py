@@ -293,17 +293,16 @@ class LedgerMachine(RuleBasedStateMachine):
         *,
         records: bool,
         hold_records: bool = False,
-        exact: bool = True,
     ) -> OpenTellerError:
         """Run `call`, which must raise `error` and leave every balance and posting as it was.
 
-        `records`: the failure is stored as a failed transfer row under its key.
+        `records`: the failure is stored as a failed transfer row under its key;
+        `hold_records`: as a declined hold under its reference.
         """
         rows, postings, transfers, holds = self._snapshot()
         with pytest.raises(error) as info:
             call()
-        if exact:
-            assert type(info.value) is error, f"{type(info.value).__name__} is not {error.__name__}"
+        assert type(info.value) is error, f"{type(info.value).__name__} is not {error.__name__}"
         after_rows, after_postings, after_transfers, after_holds = self._snapshot()
         assert after_rows == rows
         assert after_postings == postings

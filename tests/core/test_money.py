@@ -7,6 +7,7 @@ Expected values are written out by hand from ISO 4217 minor-unit exponents
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -76,7 +77,8 @@ def test_exponents_follow_iso_4217() -> None:
 
 
 @pytest.mark.parametrize("value", [1.5, 0.1, 100.0, True, False])
-def test_floats_and_bools_are_refused(value: float) -> None:
+def test_floats_and_bools_are_refused(value: Any) -> None:
+    # Any: the point is to pass what the signature does not allow.
     with pytest.raises(InvalidAmount) as err:
         to_minor(value, "USD")
     assert err.value.code == "invalid_amount"
@@ -179,13 +181,13 @@ def test_format_money(minor: int, currency: str, text: str) -> None:
 # --------------------------------------------------------------------- property
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     n=st.integers(min_value=-(10**12), max_value=10**12),
     currency=st.sampled_from(sorted(CURRENCY_EXPONENTS)),
 )
 def test_minor_units_round_trip(n: int, currency: str) -> None:
     major = from_minor(n, currency)
-    assert -major.as_tuple().exponent == CURRENCY_EXPONENTS[currency]  # type: ignore[operator]
+    assert major.as_tuple().exponent == -CURRENCY_EXPONENTS[currency]
     assert to_minor(major, currency, positive=False) == n
     assert to_minor(str(major), currency, positive=False) == n

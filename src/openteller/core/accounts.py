@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -76,8 +77,11 @@ def luhn_check_digit(digits: str) -> str:
     return str((10 - total % 10) % 10)
 
 
+_DIGITS = re.compile(r"[0-9]+")
+
+
 def luhn_valid(number: str) -> bool:
-    return number.isdigit() and luhn_check_digit(number[:-1]) == number[-1]
+    return bool(_DIGITS.fullmatch(number)) and luhn_check_digit(number[:-1]) == number[-1]
 
 
 def create_customer(conn: Connection, customer: NewCustomer, now: datetime) -> int:
@@ -214,10 +218,16 @@ def add_payee(
     name = name.strip()
     if not name or len(name) > 120:
         raise ValidationFailed("payee name must be 1-120 characters")
-    if not (routing_number.isdigit() and len(routing_number) == 9 and _aba_valid(routing_number)):
+    if not (
+        _DIGITS.fullmatch(routing_number)
+        and len(routing_number) == 9
+        and _aba_valid(routing_number)
+    ):
         raise ValidationFailed("routing number must be a valid 9-digit ABA number")
-    if not (account_last4.isdigit() and len(account_last4) == 4):
+    if not (_DIGITS.fullmatch(account_last4) and len(account_last4) == 4):
         raise ValidationFailed("account_last4 must be 4 digits")
+    if not bank_name.strip() or len(bank_name) > 120:
+        raise ValidationFailed("bank name must be 1-120 characters")
     clash = conn.execute(
         select(payees_t.c.id).where(payees_t.c.customer_id == customer_id, payees_t.c.name == name)
     ).first()

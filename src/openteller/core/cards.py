@@ -138,7 +138,7 @@ def get_card(conn: Connection, card_id: int) -> CardView:
 
 
 def find_card_by_number(conn: Connection, pan: str, secret: str) -> CardView:
-    digits = "".join(ch for ch in pan if ch.isdigit())
+    digits = "".join(ch for ch in pan if ch in "0123456789")
     row = conn.execute(
         select(cards_t).where(cards_t.c.fingerprint == fingerprint(secret, digits))
     ).first()
@@ -154,6 +154,10 @@ def block_card(conn: Connection, card_id: int, reason: str, now: datetime) -> Ca
     card = get_card(conn, card_id)
     if card.status == CardStatus.REPLACED:
         raise InvalidState("card has been replaced", card_id=card_id)
+    if card.status == CardStatus.BLOCKED and card.status_reason in _FINAL_REASONS:
+        # Lost, stolen or compromised stays on record: a softer reason must not
+        # overwrite it and open the way to unblocking.
+        return card
     conn.execute(
         update(cards_t)
         .where(cards_t.c.id == card_id)

@@ -27,7 +27,7 @@ from openteller.core.models import (
     ProductLimit,
     ProductRate,
 )
-from openteller.core.money import from_minor, to_minor
+from openteller.core.money import CURRENCY_EXPONENTS, from_minor, to_minor
 
 products_t = cast(Table, Product.__table__)
 rates_t = cast(Table, ProductRate.__table__)
@@ -110,7 +110,7 @@ def read_spec(path: Path | None = None) -> CatalogSpec:
     source = path or default_catalog_path()
     try:
         raw = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ValidationFailed(f"cannot read catalog {source}: {exc}") from exc
     try:
         spec = CatalogSpec.model_validate(raw)
@@ -119,17 +119,44 @@ def read_spec(path: Path | None = None) -> CatalogSpec:
         raise ValidationFailed(
             f"invalid catalog {source}: " + "; ".join(problems[:5]), problems=problems
         ) from exc
-    codes = [p.code for p in spec.products]
-    if len(codes) != len(set(codes)):
-        raise ValidationFailed("duplicate product codes in catalog", codes=codes)
+    problems = _duplicates(spec)
+    if problems:
+        raise ValidationFailed(
+            f"invalid catalog {source}: " + "; ".join(problems[:5]), problems=problems
+        )
     return spec
+
+
+def _duplicates(spec: CatalogSpec) -> list[str]:
+    """Codes that must be unique (the database enforces it too, less politely)."""
+    problems: list[str] = []
+
+    def check(where: str, keys: list[str]) -> None:
+        seen: set[str] = set()
+        for key in keys:
+            if key in seen:
+                problems.append(f"{where}: duplicate {key!r}")
+            seen.add(key)
+
+    check("products", [p.code for p in spec.products])
+    check("cutoffs", [c.rail for c in spec.cutoffs])
+    for p in spec.products:
+        check(f"{p.code}.rates", [f"{r.code}/{r.tier}" if r.tier else r.code for r in p.rates])
+        check(f"{p.code}.fees", [f.code for f in p.fees])
+        check(f"{p.code}.limits", [lim.code for lim in p.limits])
+        if p.currency not in CURRENCY_EXPONENTS:
+            problems.append(f"{p.code}.currency: unsupported currency {p.currency!r}")
+    return problems
 
 
 def load_catalog(conn: Connection, spec: CatalogSpec) -> None:
     """Replace the catalog in the database with `spec` (products are upserted by code)."""
     existing = set(conn.execute(select(products_t.c.code)).scalars())
-    for table in (rates_t, fees_t, limits_t, cutoffs_t):
-        conn.execute(delete(table))
+    loaded = [p.code for p in spec.products]
+    # Products dropped from the file keep their terms: accounts may still hold them.
+    for table in (rates_t, fees_t, limits_t):
+        conn.execute(delete(table).where(table.c.product_code.in_(loaded)))
+    conn.execute(delete(cutoffs_t))
     for product in spec.products:
         values = {
             "name": product.name,

@@ -103,10 +103,11 @@ def originate_loan(
 ) -> Origination:
     """Book an accepted offer: loan account, contract row and schedule rows.
 
-    The loan account may go as low as minus the total of payments (what is owed at most);
-    disbursing the proceeds is a ledger transfer the caller makes.
+    The loan account may go as low as minus the total of payments plus the origination
+    fee (the most that is ever owed); disbursing the proceeds is a ledger transfer the
+    caller makes.
     """
-    currency = "USD"
+    currency = read_catalog(conn).product(offer.product_code).currency
     owed_at_most = offer.disclosure.total_of_payments + offer.origination_fee
     account_id = open_account(
         conn,

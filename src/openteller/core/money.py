@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 
 from openteller.core.errors import InvalidAmount, ValidationFailed
 
@@ -22,6 +22,7 @@ CURRENCY_EXPONENTS: dict[str, int] = {
 # The largest single amount the core accepts, in major units: far above any real
 # transfer, far below where a 64-bit minor-unit column could overflow when summed.
 MAX_AMOUNT = Decimal("1000000000000")
+_EXACT = Context(prec=120)
 
 
 def exponent(currency: str) -> int:
@@ -53,8 +54,9 @@ def to_minor(amount: Decimal | str | int, currency: str, *, positive: bool = Tru
         raise InvalidAmount("amount must be greater than zero", amount=str(value))
     if abs(value) > MAX_AMOUNT:
         raise InvalidAmount("amount is too large", amount=str(value))
-    scaled = value.scaleb(exp)
-    if scaled != scaled.to_integral_value():
+    # Exact arithmetic: the default 28-digit context would round away a stray digit.
+    scaled = value.scaleb(exp, context=_EXACT)
+    if scaled != scaled.to_integral_value(context=_EXACT):
         raise InvalidAmount(
             f"{currency} amounts have at most {exp} decimal places",
             amount=str(value),
