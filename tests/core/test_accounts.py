@@ -393,10 +393,7 @@ def test_add_payee_refusals_write_nothing(bank: Bank) -> None:
 
 
 def test_add_payee_refuses_non_ascii_digits(bank: Bank) -> None:
-    # BUG: add_payee checks digits with str.isdigit(), which is True for Unicode digits.
-    # A superscript two ("²") passes isdigit() but int() rejects it, so a ValueError
-    # escapes instead of ValidationFailed; Arabic-Indic digits pass int() too, so a
-    # routing number or last4 in them is stored as non-ASCII text.
+    # str.isdigit() is True for Unicode digits ("²", Arabic-Indic): only ASCII 0-9 count.
     alice = bank.customer("alice")
     cases = {
         "superscript routing": {"routing_number": "02100002²"},

@@ -313,8 +313,7 @@ def test_unblock_rules(bank: Bank, wallet: Wallet) -> None:
 def test_reblocking_for_a_softer_reason_does_not_lift_a_final_block(
     bank: Bank, wallet: Wallet
 ) -> None:
-    # BUG: block_card overwrites status_reason, so a card blocked as lost can be
-    # re-blocked as customer_request and then unblocked, defeating _FINAL_REASONS.
+    # A softer reason must not overwrite lost/stolen/fraud and open the way to unblock.
     now = bank.clock.now()
     outcome: dict[str, tuple[str | None, str]] = {}
     for final in ("lost", "stolen", "fraud_suspected"):

@@ -266,8 +266,7 @@ def test_directory_and_empty_file_are_refused(tmp_path: Path) -> None:
 
 
 def test_non_utf8_file_is_refused_as_validation_failure(tmp_path: Path) -> None:
-    # BUG: read_spec catches OSError and YAMLError only; read_text(encoding="utf-8")
-    # raises UnicodeDecodeError (a ValueError), which escapes as a raw exception.
+    # read_text(encoding="utf-8") raises UnicodeDecodeError: reported, not a traceback.
     path = tmp_path / "latin1.yaml"
     path.write_bytes(yaml.safe_dump(MINIMAL).replace("Basic", "B\u00e1sic").encode("latin-1"))
     with pytest.raises(ValidationFailed, match="cannot read catalog"):
@@ -281,9 +280,8 @@ def test_non_utf8_file_is_refused_as_validation_failure(tmp_path: Path) -> None:
 def test_duplicate_codes_inside_a_product_are_refused(
     tmp_path: Path, section: str, key: str
 ) -> None:
-    # BUG: read_spec only checks product codes for duplicates. Two fees (or limits, or
-    # rates with one tier, or cut-offs for one rail) with the same code pass validation
-    # and then break load_catalog with an IntegrityError on the unique constraint.
+    # Two fees (or limits, or rates of one tier, or cut-offs of one rail) with one code
+    # are refused by read_spec, before the database's unique constraints could object.
     data = _minimal()
     items = data["cutoffs"] if section == "cutoffs" else data["products"][0][section]
     twin = copy.deepcopy(items[0])

@@ -111,9 +111,8 @@ def test_too_many_decimals_are_refused(amount: str, currency: str) -> None:
 
 
 def test_sub_cent_digit_past_the_28th_significant_digit_is_refused() -> None:
-    # One unit in the 30th decimal place is still sub-cent precision. BUG: `to_minor`
-    # checks it after `value.scaleb(2)`, which rounds to the default 28-digit context
-    # and drops the digit, so 1.000...001 silently becomes 100 cents.
+    # One unit in the 30th decimal place is still sub-cent precision; the default
+    # 28-digit context would round it away and turn 1.000...001 into 100 cents.
     amount = "1." + "0" * 29 + "1"
     with pytest.raises(InvalidAmount):
         to_minor(amount, "USD")
