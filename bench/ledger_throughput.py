@@ -4,6 +4,8 @@ For each backend (SQLite in a temporary file; PostgreSQL in a fresh temporary da
 is dropped at the end) the benchmark opens a pool of funded accounts, then measures
 
 - ``single``: N one-transfer transactions (`Ledger.transfer`), per-call latency -> rate, p50, p99;
+- ``single_threads``: the same number of single-transfer calls from T threads sharing the
+  ledger (throughput when callers overlap their round trips);
 - ``batched``: N transfers posted through `Ledger.transfer_batch` in batches of B;
 - ``breakdown``: a shorter instrumented single-transfer run that splits the time of one
   transfer into SQL statements (driver execute), commit and the rest (Python: SQLAlchemy,
@@ -31,6 +33,7 @@ import random
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -69,6 +72,10 @@ class Options:
     breakdown_transfers: int
     seed: int
     profile: Path | None
+    pg_options: str | None
+    threads: int
+    analyze: bool
+    history: int
 
 
 # ------------------------------------------------------------------------------ bank
@@ -143,6 +150,16 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[rank - 1]
 
 
+def trend(latencies: list[float]) -> dict[str, float]:
+    """Mean latency of the first and the last tenth of a run (in call order): growth shows a
+    cost that rises with the size of the tables."""
+    tenth = max(1, len(latencies) // 10)
+    return {
+        "first_10pct_mean_ms": round(1000 * statistics.fmean(latencies[:tenth]), 3),
+        "last_10pct_mean_ms": round(1000 * statistics.fmean(latencies[-tenth:]), 3),
+    }
+
+
 def run_single(ledger: Ledger, batch: list[TransferRequest]) -> dict[str, Any]:
     latencies: list[float] = []
     failed = 0
@@ -156,6 +173,7 @@ def run_single(ledger: Ledger, batch: list[TransferRequest]) -> dict[str, Any]:
             failed += 1
         latencies.append(clock() - t0)
     elapsed = clock() - started
+    growth = trend(latencies)
     latencies.sort()
     return {
         "transfers": len(batch),
@@ -165,6 +183,7 @@ def run_single(ledger: Ledger, batch: list[TransferRequest]) -> dict[str, Any]:
         "mean_ms": round(1000 * statistics.fmean(latencies), 3),
         "p50_ms": round(1000 * percentile(latencies, 50), 3),
         "p99_ms": round(1000 * percentile(latencies, 99), 3),
+        **growth,
     }
 
 
@@ -179,6 +198,7 @@ def run_batched(ledger: Ledger, batch: list[TransferRequest], size: int) -> dict
         latencies.append(clock() - t0)
         failed += sum(1 for o in outcomes if not isinstance(o, TransferResult))
     elapsed = clock() - started
+    growth = trend(latencies)
     latencies.sort()
     return {
         "transfers": len(batch),
@@ -189,7 +209,50 @@ def run_batched(ledger: Ledger, batch: list[TransferRequest], size: int) -> dict
         "per_s": round(len(batch) / elapsed, 1),
         "batch_p50_ms": round(1000 * percentile(latencies, 50), 3),
         "batch_p99_ms": round(1000 * percentile(latencies, 99), 3),
+        **{f"batch_{k}": v for k, v in growth.items()},
     }
+
+
+def run_concurrent(ledger: Ledger, batch: list[TransferRequest], threads: int) -> dict[str, Any]:
+    """Single-transfer calls from `threads` threads sharing the ledger (and its pool)."""
+    chunks = [batch[t::threads] for t in range(threads)]
+    latencies: list[list[float]] = [[] for _ in range(threads)]
+    failures = [0] * threads
+    errors: list[BaseException] = []
+
+    def work(t: int) -> None:
+        clock = time.perf_counter
+        try:
+            for request in chunks[t]:
+                t0 = clock()
+                try:
+                    ledger.transfer(request)
+                except OpenTellerError:
+                    failures[t] += 1
+                latencies[t].append(clock() - t0)
+        except BaseException as exc:  # reported in the result
+            errors.append(exc)
+
+    workers = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
+    started = time.perf_counter()
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    elapsed = time.perf_counter() - started
+    merged = sorted(x for part in latencies for x in part)
+    result: dict[str, Any] = {
+        "threads": threads,
+        "transfers": len(batch),
+        "failed": sum(failures),
+        "seconds": round(elapsed, 3),
+        "per_s": round(len(merged) / elapsed, 1),
+        "p50_ms": round(1000 * percentile(merged, 50), 3),
+        "p99_ms": round(1000 * percentile(merged, 99), 3),
+    }
+    if errors:
+        result["errors"] = sorted({type(e).__name__ for e in errors})
+    return result
 
 
 @dataclass
@@ -262,8 +325,20 @@ def bench_backend(engine: Engine, options: Options, label: str) -> dict[str, Any
     rng = random.Random(options.seed)
     setup_started = time.perf_counter()
     ledger, ids = open_bank(engine, options.accounts, rng)
+    history = requests("h", options.history, ids, rng)
+    for i in range(0, len(history), 500):
+        ledger.transfer_batch(history[i : i + 500])
+    if options.analyze:
+        # A ledger in service has history and planner statistics. PostgreSQL keeps plans
+        # made while the tables were tiny (psycopg's prepared statements, the foreign-key
+        # checks' cached plans): sequential scans that get slower with every transfer until
+        # the tables are analyzed again. --history 0 / --no-analyze show that cold start.
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
     result: dict[str, Any] = {
         "accounts": len(ids),
+        "history_transfers": options.history,
+        "analyzed": options.analyze,
         "setup_s": round(time.perf_counter() - setup_started, 3),
     }
     for request in requests("warm", options.warmup, ids, rng):
@@ -277,6 +352,10 @@ def bench_backend(engine: Engine, options: Options, label: str) -> dict[str, Any
         profiler.dump_stats(f"{options.profile}.{label}.pstats")
     else:
         result["single"] = run_single(ledger, single)
+    if options.threads > 1:
+        result["single_threads"] = run_concurrent(
+            ledger, requests("c", options.transfers, ids, rng), options.threads
+        )
     result["batched"] = run_batched(
         ledger, requests("b", options.batched_transfers, ids, rng), options.batch_size
     )
@@ -318,14 +397,18 @@ def bench_postgres(options: Options, url: str) -> dict[str, Any]:
     name = f"ot_bench_{uuid.uuid4().hex[:10]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+    extra: dict[str, Any] = {}
+    if options.pg_options:
+        extra["connect_args"] = {"options": options.pg_options}
     engine = make_engine(
-        make_url(normalize_url(url)).set(database=name).render_as_string(hide_password=False)
+        make_url(normalize_url(url)).set(database=name).render_as_string(hide_password=False),
+        **extra,
     )
     try:
         with engine.connect() as conn:
             settings = {
                 key: str(conn.execute(text(f"SHOW {key}")).scalar_one())
-                for key in ("synchronous_commit", "fsync", "shared_buffers")
+                for key in ("synchronous_commit", "fsync", "shared_buffers", "autovacuum")
             }
         return {
             "database": "temporary database, dropped afterwards",
@@ -363,6 +446,30 @@ def parse_args(argv: list[str] | None) -> tuple[Options, str]:
         default=None,
         help="write cProfile stats of the single-transfer run to PROFILE.<backend>.pstats",
     )
+    parser.add_argument(
+        "--pg-options",
+        default=None,
+        help="libpq options for the benchmark's PostgreSQL connections, e.g. "
+        "'-c plan_cache_mode=force_custom_plan' (default: none, as the application connects)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=4,
+        help="also run the single-transfer calls from this many threads (0 or 1: skip)",
+    )
+    parser.add_argument(
+        "--history",
+        type=int,
+        default=10000,
+        help="untimed transfers posted (in batches) before the runs, then ANALYZE",
+    )
+    parser.add_argument(
+        "--no-analyze",
+        dest="analyze",
+        action="store_false",
+        help="skip ANALYZE after the set-up (cold planner statistics)",
+    )
     args = parser.parse_args(argv)
     if args.transfers < 1 or args.batched_transfers < 1 or args.batch_size < 1:
         parser.error("--transfers, --batched-transfers and --batch-size must be positive")
@@ -377,6 +484,10 @@ def parse_args(argv: list[str] | None) -> tuple[Options, str]:
         breakdown_transfers=max(1, args.breakdown_transfers),
         seed=args.seed,
         profile=args.profile,
+        pg_options=args.pg_options,
+        threads=args.threads,
+        analyze=args.analyze,
+        history=max(0, args.history),
     )
     return options, str(args.backend)
 
@@ -398,6 +509,10 @@ def main(argv: list[str] | None = None) -> int:
             "accounts": options.accounts,
             "warmup": options.warmup,
             "seed": options.seed,
+            "pg_options": options.pg_options,
+            "threads": options.threads,
+            "history": options.history,
+            "analyze": options.analyze,
         },
     }
     if backend in ("sqlite", "both"):

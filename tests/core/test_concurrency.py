@@ -18,7 +18,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import Engine, text
 
-from openteller.core.errors import InsufficientFunds, InvalidState, OpenTellerError
+from openteller.core.errors import (
+    IdempotencyConflict,
+    InsufficientFunds,
+    InvalidState,
+    OpenTellerError,
+)
 from openteller.core.integrity import check_ledger
 from openteller.core.ledger import HoldRequest, TransferRequest, TransferResult
 from openteller.core.models import HoldStatus, TransferStatus
@@ -233,6 +238,60 @@ def test_opposite_transfers_with_racing_retries_apply_each_key_once(bank: Bank) 
     assert report.transfers == len(jobs) + 3
     _assert_quiet(bank.engine)
     assert _deadlocks(bank.engine) == deadlocks_before
+
+
+# ------------------------------------------------- one key, different bodies, racing
+
+
+def test_one_key_racing_with_different_bodies_posts_one_body(bank: Bank) -> None:
+    """Callers on disjoint accounts do not wait on each other's row locks, so they race to
+    insert the same key: the unique key decides, the loser retries and sees the winner."""
+    frank = bank.customer("frank")
+    pairs = []
+    for _ in range(4):
+        a, b = bank.account(frank), bank.account(frank, "high_yield_savings")
+        bank.fund(a, "100.00", key=f"fund-{a}")
+        pairs.append((a, b))
+    rounds, threads = 8, 8  # thread t sends pair t % 4: every body is sent by two threads
+    barrier = threading.Barrier(threads, timeout=JOIN_TIMEOUT_S)
+    outcomes: dict[str, list[tuple[int, Outcome]]] = defaultdict(list)
+
+    def body(t: int) -> Callable[[], None]:
+        def run() -> None:
+            src, dst = pairs[t % 4]
+            for r in range(rounds):
+                barrier.wait()
+                key = f"race-{r}"
+                try:
+                    got: Outcome = bank.ledger.transfer(_req(key, src, dst, Decimal(r + 1)))
+                except OpenTellerError as err:
+                    got = err
+                outcomes[key].append((t % 4, got))
+
+        return run
+
+    assert _run_threads([body(t) for t in range(threads)]) == []
+    expected = {
+        account: 10_000 if i == 0 else 0 for pair in pairs for i, account in enumerate(pair)
+    }
+    for r in range(rounds):
+        got = outcomes[f"race-{r}"]
+        assert len(got) == threads
+        fresh = [(p, o) for p, o in got if isinstance(o, TransferResult) and not o.replayed]
+        assert len(fresh) == 1, got
+        winner_pair, winner = fresh[0]
+        for pair_index, outcome in got:
+            if pair_index == winner_pair:
+                assert isinstance(outcome, TransferResult), got
+                assert outcome.id == winner.id
+            else:
+                assert type(outcome) is IdempotencyConflict, got
+        src, dst = pairs[winner_pair]
+        expected[src] -= (r + 1) * 100
+        expected[dst] += (r + 1) * 100
+    for account, minor in expected.items():
+        assert _balance_minor(bank.engine, account) == minor
+    _assert_quiet(bank.engine)
 
 
 # ------------------------------------------------------------------------ drain races

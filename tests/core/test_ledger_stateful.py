@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -66,6 +66,7 @@ NOW = datetime(2026, 11, 15, 12, 0, tzinfo=UTC)
 USD = "USD"
 UNKNOWN_ACCOUNT = 999_999
 UNKNOWN_HOLD = 888_888
+UNKNOWN_TRANSFER = 777_777
 
 # S is the bank's settlement account (no floor); the rest are customer accounts.
 NAMES = ("S", "A", "B", "C", "D")
@@ -126,12 +127,20 @@ def _sqlite_backend(directory: Path) -> Backend:
 
 
 def _postgres_backend(engine: Engine) -> Backend:
-    names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    everything = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {everything} RESTART IDENTITY CASCADE"))
+        load_catalog(conn, read_spec())
 
     def fresh() -> Engine:
+        # The catalog stays; CASCADE also empties whatever refers to these tables.
         with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            load_catalog(conn, read_spec())
+            conn.execute(
+                text(
+                    "TRUNCATE customers, accounts, transfers, postings, holds "
+                    "RESTART IDENTITY CASCADE"
+                )
+            )
         return engine
 
     def release(_engine: Engine) -> None:
@@ -182,6 +191,7 @@ class KeyRecord:
     other_body: Callable[[], object]
     transfer_id: int  # the transfer row recorded under the key (posted or failed)
     error: type[OpenTellerError] | None  # None: posted
+    request: TransferRequest | None = None  # a plain request, to resend inside a batch
 
 
 def _usd(minor: int) -> Decimal:
@@ -332,6 +342,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 ),
                 result.id,
                 None,
+                request,
             )
         )
         return result
@@ -405,8 +416,102 @@ class LedgerMachine(RuleBasedStateMachine):
                 ),
                 transfer_id,
                 InsufficientFunds,
+                request,
             )
         )
+
+    # ------------------------------------------------------------------ batches
+
+    @rule(
+        items=st.lists(st.tuples(st.sampled_from(PAIRS), AMOUNTS), min_size=1, max_size=6),
+        duplicate=st.booleans(),
+        resend=st.booleans(),
+        data=st.data(),
+    )
+    def transfer_batch(
+        self,
+        items: list[tuple[tuple[str, str], int]],
+        duplicate: bool,
+        resend: bool,
+        data: st.DataObject,
+    ) -> None:
+        """Independent transfers in one call, with a key repeated in the batch and/or an
+        earlier key resent: each posts or fails on its own, in order."""
+        batch = [
+            _req(self._key("bt"), self.ids[debit], self.ids[credit], _usd(amount))
+            for (debit, credit), amount in items
+        ]
+        if duplicate:
+            again = data.draw(st.sampled_from(batch), label="repeated")
+            batch.insert(data.draw(st.integers(0, len(batch)), label="at"), again)
+        earlier = [r for r in self.keys if r.request is not None]
+        if resend and earlier:
+            old = data.draw(st.sampled_from(earlier), label="earlier")
+            assert old.request is not None
+            batch.insert(data.draw(st.integers(0, len(batch)), label="at"), old.request)
+
+        outcomes = self.ledger.transfer_batch(batch)
+        assert len(outcomes) == len(batch)
+        names = {account_id: name for name, account_id in self.ids.items()}
+        known = {r.key: r for r in self.keys}
+        for request, outcome in zip(batch, outcomes, strict=True):
+            key = request.idempotency_key
+            if key in known:  # an earlier key (before or inside this batch): a replay
+                record = known[key]
+                if record.error is None:
+                    assert isinstance(outcome, TransferResult), outcome
+                    assert (outcome.id, outcome.replayed) == (record.transfer_id, True)
+                else:
+                    assert type(outcome) is record.error, outcome
+                    assert outcome.details["transfer_id"] == record.transfer_id
+                continue
+            debit, credit = names[request.debit_account_id], names[request.credit_account_id]
+            amount = int(request.amount * 100)
+            if self._fits(debit, amount):
+                assert isinstance(outcome, TransferResult), outcome
+                assert (outcome.replayed, outcome.amount) == (False, request.amount)
+                self._apply(outcome.id, debit, credit, amount)
+                record = self._plain_record(request, outcome.id, None)
+            else:
+                assert type(outcome) is InsufficientFunds, outcome
+                room = self._headroom(debit)
+                assert outcome.details["available"] == str(_usd(room or 0))
+                transfer_id = int(outcome.details["transfer_id"])
+                self.n_transfers += 1
+                self.failed_ids.append(transfer_id)
+                record = self._plain_record(request, transfer_id, InsufficientFunds)
+            known[key] = record
+            self.keys.append(record)
+
+    def _plain_record(
+        self, request: TransferRequest, transfer_id: int, error: type[OpenTellerError] | None
+    ) -> KeyRecord:
+        other = replace(request, amount=request.amount + Decimal("0.01"))
+        return KeyRecord(
+            request.idempotency_key,
+            lambda: self.ledger.transfer(request),
+            lambda: self.ledger.transfer(other),
+            transfer_id,
+            error,
+            request,
+        )
+
+    @rule(
+        items=st.lists(st.tuples(st.sampled_from(PAIRS), AMOUNTS), min_size=1, max_size=4),
+        bad=st.sampled_from(["0", "-1.00", "0.001", "NaN"]),
+        data=st.data(),
+    )
+    def transfer_batch_with_a_bad_item(
+        self, items: list[tuple[tuple[str, str], int]], bad: str, data: st.DataObject
+    ) -> None:
+        """A statically invalid request refuses the whole batch before anything is written."""
+        batch = [
+            _req(self._key("bx"), self.ids[debit], self.ids[credit], _usd(amount))
+            for (debit, credit), amount in items
+        ]
+        poison = _req(self._key("bx"), self.ids["S"], self.ids["A"], Decimal(bad))
+        batch.insert(data.draw(st.integers(0, len(batch)), label="at"), poison)
+        self._rejected(lambda: self.ledger.transfer_batch(batch), InvalidAmount, records=False)
 
     # -------------------------------------------------------------------- holds
 
@@ -710,55 +815,84 @@ class LedgerMachine(RuleBasedStateMachine):
     # --------------------------------------------------------- failing requests
 
     @rule(
-        key=st.sampled_from(["", "x" * 41, "has space", "semi;colon", "-leading", "ключ", "a/b"]),
+        kind=st.sampled_from(
+            [
+                "bad_key",
+                "bad_amount",
+                "unsupported_currency",
+                "same_account",
+                "hold_bad_reference",
+                "hold_same_account",
+                "hold_unknown_account",
+                "capture_unknown_hold",
+                "void_unknown_hold",
+                "reverse_unknown_transfer",
+            ]
+        ),
         pair=st.sampled_from(PAIRS),
+        data=st.data(),
     )
-    def bad_key(self, key: str, pair: tuple[str, str]) -> None:
-        request = _req(key, self.ids[pair[0]], self.ids[pair[1]], Decimal("1.00"))
-        self._rejected(lambda: self.ledger.transfer(request), InvalidIdempotencyKey, records=False)
+    def invalid_request(self, kind: str, pair: tuple[str, str], data: st.DataObject) -> None:
+        """Requests refused before anything is written: no row of any kind appears."""
+        debit, credit = self.ids[pair[0]], self.ids[pair[1]]
+        key = self._key("bad")
+        one = Decimal("1.00")
+        ledger = self.ledger
+        if kind == "bad_key":
+            bad = data.draw(
+                st.sampled_from(["", "x" * 41, "has space", "semi;colon", "-leading", "ключ"])
+            )
+            bad_key = _req(bad, debit, credit, one)
+            self._rejected(lambda: ledger.transfer(bad_key), InvalidIdempotencyKey, records=False)
+        elif kind == "bad_amount":
+            amount = data.draw(
+                st.sampled_from(["0", "0.00", "-0.01", "1.001", "0.005", "NaN", "1E+13"])
+            )
+            bad_amount = _req(key, debit, credit, Decimal(amount))
+            self._rejected(lambda: ledger.transfer(bad_amount), InvalidAmount, records=False)
+        elif kind == "unsupported_currency":
+            xyz = _req(key, debit, credit, one, "XYZ")
+            self._rejected(lambda: ledger.transfer(xyz), ValidationFailed, records=False)
+        elif kind == "same_account":
+            same = _req(key, debit, debit, one)
+            self._rejected(lambda: ledger.transfer(same), ValidationFailed, records=False)
+        elif kind == "hold_bad_reference":
+            hold = HoldRequest("bad ref", debit, credit, one, USD)
+            self._rejected(lambda: ledger.place_hold(hold), InvalidIdempotencyKey, records=False)
+        elif kind == "hold_same_account":
+            hold = HoldRequest(key, debit, debit, one, USD)
+            self._rejected(lambda: ledger.place_hold(hold), ValidationFailed, records=False)
+        elif kind == "hold_unknown_account":
+            hold = HoldRequest(key, UNKNOWN_ACCOUNT, credit, one, USD)
+            self._rejected(lambda: ledger.place_hold(hold), NotFound, records=False)
+        elif kind == "capture_unknown_hold":
+            self._rejected(lambda: ledger.capture_hold(UNKNOWN_HOLD, key), NotFound, records=False)
+        elif kind == "void_unknown_hold":
+            self._rejected(lambda: ledger.void_hold(UNKNOWN_HOLD), NotFound, records=False)
+        else:
+            assert kind == "reverse_unknown_transfer"
+            self._rejected(lambda: ledger.reverse(UNKNOWN_TRANSFER, key), NotFound, records=False)
 
     @rule(
-        amount=st.sampled_from(["0", "0.00", "-0.01", "-5.00", "1.001", "0.005", "NaN", "1E+13"]),
+        kind=st.sampled_from(["currency_mismatch", "unknown_debit", "unknown_credit"]),
         pair=st.sampled_from(PAIRS),
+        amount=AMOUNTS,
     )
-    def bad_amount(self, amount: str, pair: tuple[str, str]) -> None:
-        request = _req(self._key("amt"), self.ids[pair[0]], self.ids[pair[1]], Decimal(amount))
-        self._rejected(lambda: self.ledger.transfer(request), InvalidAmount, records=False)
-
-    @rule(pair=st.sampled_from(PAIRS), amount=AMOUNTS)
-    def unsupported_currency(self, pair: tuple[str, str], amount: int) -> None:
-        request = _req(self._key("xyz"), self.ids[pair[0]], self.ids[pair[1]], _usd(amount), "XYZ")
-        self._rejected(lambda: self.ledger.transfer(request), ValidationFailed, records=False)
-
-    @rule(account=st.sampled_from(NAMES))
-    def same_account(self, account: str) -> None:
-        request = _req(self._key("same"), self.ids[account], self.ids[account], Decimal("1.00"))
-        self._rejected(lambda: self.ledger.transfer(request), ValidationFailed, records=False)
-
-    @rule(pair=st.sampled_from(PAIRS), amount=AMOUNTS)
-    def currency_mismatch(self, pair: tuple[str, str], amount: int) -> None:
-        key = self._key("eur")
-        request = _req(key, self.ids[pair[0]], self.ids[pair[1]], _usd(amount), "EUR")
-        err = self._rejected(lambda: self.ledger.transfer(request), CurrencyMismatch, records=True)
-        self._record_failure(key, request, err, CurrencyMismatch)
-
-    @rule(account=st.sampled_from(NAMES), unknown_debit=st.booleans(), amount=AMOUNTS)
-    def unknown_account(self, account: str, unknown_debit: bool, amount: int) -> None:
-        key = self._key("unk")
-        known = self.ids[account]
-        debit, credit = (UNKNOWN_ACCOUNT, known) if unknown_debit else (known, UNKNOWN_ACCOUNT)
-        request = _req(key, debit, credit, _usd(amount))
-        err = self._rejected(lambda: self.ledger.transfer(request), NotFound, records=True)
-        assert err.details["account_id"] == UNKNOWN_ACCOUNT
-        self._record_failure(key, request, err, NotFound)
-
-    def _record_failure(
-        self,
-        key: str,
-        request: TransferRequest,
-        err: OpenTellerError,
-        error: type[OpenTellerError],
-    ) -> None:
+    def failed_transfer(self, kind: str, pair: tuple[str, str], amount: int) -> None:
+        """Requests that fail against the state: recorded under their key, no postings."""
+        key = self._key("fail")
+        debit, credit = self.ids[pair[0]], self.ids[pair[1]]
+        currency, error = (
+            ("EUR", CurrencyMismatch) if kind == "currency_mismatch" else (USD, NotFound)
+        )
+        if kind == "unknown_debit":
+            debit = UNKNOWN_ACCOUNT
+        elif kind == "unknown_credit":
+            credit = UNKNOWN_ACCOUNT
+        request = _req(key, debit, credit, _usd(amount), currency)
+        err = self._rejected(lambda: self.ledger.transfer(request), error, records=True)
+        if error is NotFound:
+            assert err.details["account_id"] == UNKNOWN_ACCOUNT
         transfer_id = int(err.details["transfer_id"])
         self.failed_ids.append(transfer_id)
         other = replace(request, description="another body")
@@ -769,19 +903,9 @@ class LedgerMachine(RuleBasedStateMachine):
                 lambda: self.ledger.transfer(other),
                 transfer_id,
                 error,
+                request,
             )
         )
-
-    @rule(account=st.sampled_from(NAMES), amount=AMOUNTS)
-    def hold_on_unknown_account(self, account: str, amount: int) -> None:
-        request = HoldRequest(
-            reference=self._key("auth-unk"),
-            account_id=UNKNOWN_ACCOUNT,
-            counterparty_account_id=self.ids[account],
-            amount=_usd(amount),
-            currency=USD,
-        )
-        self._rejected(lambda: self.ledger.place_hold(request), NotFound, records=False)
 
     @rule(account=st.sampled_from(NAMES), data=st.data(), amount=st.integers(1, 5_000))
     def hold_in_other_currency(self, account: str, data: st.DataObject, amount: int) -> None:
@@ -811,38 +935,6 @@ class LedgerMachine(RuleBasedStateMachine):
             HoldStatus.DECLINED,
             CurrencyMismatch,
         )
-
-    @rule(
-        reference=st.sampled_from(["", "r" * 41, "bad ref"]),
-        account=st.sampled_from(NAMES),
-        same=st.booleans(),
-    )
-    def bad_hold_request(self, reference: str, account: str, same: bool) -> None:
-        other = self.ids["A" if account != "A" else "S"]
-        request = HoldRequest(
-            reference=reference if not same else self._key("auth-same"),
-            account_id=self.ids[account],
-            counterparty_account_id=self.ids[account] if same else other,
-            amount=Decimal("1.00"),
-            currency=USD,
-        )
-        error = ValidationFailed if same else InvalidIdempotencyKey
-        self._rejected(lambda: self.ledger.place_hold(request), error, records=False)
-
-    @rule(capture=st.booleans())
-    def unknown_hold(self, capture: bool) -> None:
-        key = self._key("cap-unk")
-        call: Callable[[], Any] = (
-            (lambda: self.ledger.capture_hold(UNKNOWN_HOLD, key))
-            if capture
-            else (lambda: self.ledger.void_hold(UNKNOWN_HOLD))
-        )
-        self._rejected(call, NotFound, records=False)
-
-    @rule()
-    def reverse_unknown_transfer(self) -> None:
-        key = self._key("rev-unk")
-        self._rejected(lambda: self.ledger.reverse(UNKNOWN_ACCOUNT, key), NotFound, records=False)
 
     # --------------------------------------------------------------- invariants
 

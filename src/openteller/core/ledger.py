@@ -255,7 +255,14 @@ class Ledger:
         prepared = [self._prepare(r) for r in requests]
         if not prepared:
             return []
-        return self._with_retries(lambda conn: self._post_batch(conn, prepared))
+        # A lone request skips the key lookup and lets the unique key answer instead
+        # (one round trip less); if the key turns out to be taken, run the full path,
+        # which replays the first result.
+        optimistic = len(prepared) == 1
+        try:
+            return self._with_retries(lambda conn: self._post_batch(conn, prepared, optimistic))
+        except _KeyTaken:
+            return self._with_retries(lambda conn: self._post_batch(conn, prepared, False))
 
     def reverse(
         self, transfer_id: int, idempotency_key: str, *, description: str = ""
@@ -452,7 +459,10 @@ class Ledger:
                     raise
             except DBAPIError as exc:
                 sqlstate = getattr(exc.orig, "sqlstate", None)
-                if sqlstate not in _RETRYABLE_SQLSTATES or attempt == self.max_retries:
+                # Deadlock, serialization failure, or a pooled connection the server
+                # dropped (no pre-ping: it would cost a round trip per transaction).
+                retry = sqlstate in _RETRYABLE_SQLSTATES or exc.connection_invalidated
+                if not retry or attempt == self.max_retries:
                     raise
                 time.sleep(0.005 * (attempt + 1))
         raise AssertionError("unreachable")
@@ -460,44 +470,33 @@ class Ledger:
     def _load(self, conn: Connection, ids: Sequence[int]) -> dict[int, _AccountState]:
         """Read (and on PostgreSQL lock, in id order) the accounts with these ids."""
         wanted = sorted(set(ids))
-        stmt = (
-            select(
-                accounts_t.c.id,
-                accounts_t.c.currency,
-                accounts_t.c.status,
-                accounts_t.c.balance_minor,
-                accounts_t.c.held_minor,
-                accounts_t.c.min_balance_minor,
-            )
-            .where(accounts_t.c.id.in_(wanted))
-            .order_by(accounts_t.c.id)
+        mark = _mark(conn)
+        sql = (
+            "SELECT id, currency, status, balance_minor, held_minor, min_balance_minor "
+            f"FROM accounts WHERE id IN ({', '.join(mark for _ in wanted)}) ORDER BY id"
         )
         if self._lock_accounts:
-            stmt = stmt.with_for_update()
+            sql += " FOR UPDATE"
         return {
-            r.id: _AccountState(
-                r.id,
-                r.currency,
-                r.status,
-                r.balance_minor,
-                r.held_minor,
-                r.min_balance_minor,
-                r.balance_minor,
-            )
-            for r in conn.execute(stmt)
+            r[0]: _AccountState(r[0], r[1], AccountStatus(r[2]), r[3], r[4], r[5], r[3])
+            for r in conn.exec_driver_sql(sql, tuple(wanted))
         }
 
     def _post_batch(
-        self, conn: Connection, batch: list[_Prepared]
+        self, conn: Connection, batch: list[_Prepared], optimistic: bool = False
     ) -> list[TransferResult | OpenTellerError]:
         states = self._load(conn, [i for p in batch for i in p.ids])
         keys = [p.request.idempotency_key for p in batch]
-        existing = {
-            r.idempotency_key: r
-            for r in conn.execute(
-                select(transfers_t).where(transfers_t.c.idempotency_key.in_(keys))
-            )
-        }
+        existing = (
+            {}
+            if optimistic
+            else {
+                r.idempotency_key: r
+                for r in conn.execute(
+                    select(transfers_t).where(transfers_t.c.idempotency_key.in_(keys))
+                )
+            }
+        )
         holds = self._pending_holds(conn, batch)
         reversed_ids = self._reversal_targets(conn, batch)
 
@@ -587,9 +586,15 @@ class Ledger:
     ) -> None:
         clean = [{k: v for k, v in r.items() if k != "_failure"} for r in rows]
         if len(clean) == 1:
-            ids = [
-                conn.execute(insert(transfers_t).returning(transfers_t.c.id), clean[0]).scalar_one()
-            ]
+            new_id = bulk_insert(
+                conn,
+                transfers_t,
+                clean,
+                suffix=" ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+            )
+            if new_id is None:
+                raise _KeyTaken  # rolls the transaction back; the caller replays
+            ids = [new_id]
         else:
             # One multi-row INSERT, then the ids by key: ordered RETURNING over many rows
             # would fall back to one statement per row on SQLite.
@@ -643,17 +648,16 @@ class Ledger:
                 ),
                 captured,
             )
-        touched = [
-            {"b_id": s.id, "b_balance": s.balance, "b_held": s.held}
-            for s in states.values()
-            if s.touched
-        ]
-        if touched:
-            conn.execute(
-                update(accounts_t)
-                .where(accounts_t.c.id == bindparam("b_id"))
-                .values(balance_minor=bindparam("b_balance"), held_minor=bindparam("b_held")),
-                touched,
+        touched = [(s.id, s.balance, s.held) for s in states.values() if s.touched]
+        for start in range(0, len(touched), _ROWS_PER_STATEMENT):
+            chunk = touched[start : start + _ROWS_PER_STATEMENT]
+            values = ", ".join(f"({_mark(conn)}, {_mark(conn)}, {_mark(conn)})" for _ in chunk)
+            # One statement for all new balances (SQLite >= 3.33 and PostgreSQL).
+            conn.exec_driver_sql(
+                f"WITH v(id, balance, held) AS (VALUES {values}) "
+                "UPDATE accounts SET balance_minor = v.balance, held_minor = v.held "
+                "FROM v WHERE accounts.id = v.id",
+                tuple(value for row in chunk for value in row),
             )
 
     def _pending_holds(self, conn: Connection, batch: list[_Prepared]) -> dict[int, Row[Any]]:
@@ -676,15 +680,32 @@ class Ledger:
         return {int(t) for t in done}
 
 
+class _KeyTaken(Exception):
+    """The idempotency key of an optimistic single insert already exists."""
+
+
+def _mark(conn: Connection) -> str:
+    """The driver's placeholder: sqlite3 takes ?, psycopg %s."""
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+# SQLite allows 32,766 parameters per statement; stay below on every backend.
+_PARAMS_PER_STATEMENT = 30_000
+_ROWS_PER_STATEMENT = _PARAMS_PER_STATEMENT // 3
+
 _PROCESSORS: dict[tuple[str, str, str], Callable[[Any], Any] | None] = {}
 
 
-def bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+def bulk_insert(
+    conn: Connection, table: Table, rows: list[dict[str, Any]], *, suffix: str = ""
+) -> Any:
     """executemany straight to the driver: the ledger's hot path.
 
     SQLAlchemy's per-parameter bookkeeping costs more than SQLite's own insert; the
     columns' bind processors (UTC datetimes, enums) are still applied, so rows land
-    exactly as `insert(table)` would write them.
+    exactly as `insert(table)` would write them. With a `suffix` (one row only, e.g.
+    ``ON CONFLICT ... RETURNING id``) the first column of the first returned row comes
+    back, or None when nothing was returned.
     """
     dialect = conn.dialect
     names = list(rows[0])
@@ -694,15 +715,30 @@ def bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
         if key not in _PROCESSORS:
             _PROCESSORS[key] = table.c[name].type.bind_processor(dialect)
         processors.append(_PROCESSORS[key])
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join(mark for _ in names)})"
+    mark = _mark(conn)
+    one_row = f"({', '.join(mark for _ in names)})"
     # Column by column: each distinct value is converted once (a batch shares its
     # booking time and currency), and zip() builds the row tuples in C.
     columns = [
         _convert([row[name] for row in rows], proc)
         for name, proc in zip(names, processors, strict=True)
     ]
-    conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+    params = list(zip(*columns, strict=True))
+    head = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES "
+    if suffix:
+        if len(params) != 1:
+            raise ValueError("a suffixed insert takes exactly one row")
+        found = conn.exec_driver_sql(head + one_row + suffix, params[0]).first()
+        return None if found is None else found[0]
+    # Multi-row VALUES: one statement per chunk instead of one per row.
+    per_statement = max(1, _PARAMS_PER_STATEMENT // len(names))
+    for start in range(0, len(params), per_statement):
+        chunk = params[start : start + per_statement]
+        conn.exec_driver_sql(
+            head + ", ".join(one_row for _ in chunk),
+            tuple(value for row in chunk for value in row),
+        )
+    return None
 
 
 def _convert(values: list[Any], proc: Callable[[Any], Any] | None) -> list[Any]:
