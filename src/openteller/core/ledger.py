@@ -584,6 +584,9 @@ class Ledger:
         states: dict[int, _AccountState],
         now: datetime,
     ) -> None:
+        if len(rows) == 1 and "_failure" not in rows[0] and conn.dialect.name == "postgresql":
+            self._write_one_postgres(conn, rows[0], batch[slots[0]], states, now)
+            return
         clean = [{k: v for k, v in r.items() if k != "_failure"} for r in rows]
         if len(clean) == 1:
             new_id = bulk_insert(
@@ -660,6 +663,54 @@ class Ledger:
                 tuple(value for row in chunk for value in row),
             )
 
+    def _write_one_postgres(
+        self,
+        conn: Connection,
+        row: dict[str, Any],
+        item: _Prepared,
+        states: dict[int, _AccountState],
+        now: datetime,
+    ) -> None:
+        """One posted transfer in one round trip: data-modifying CTEs insert the transfer
+        (unless its key exists), its two postings and the two new balances."""
+        names = list(row)
+        transfer_params = _params(conn, transfers_t, names, [row])[0]
+        at = _params(conn, postings_t, ["created_at"], [{"created_at": now}])[0][0]
+        req = item.request
+        debit, credit = states[req.debit_account_id], states[req.credit_account_id]
+        sql = (
+            f"WITH t AS (INSERT INTO transfers ({', '.join(names)}) "
+            f"VALUES ({', '.join('%s' for _ in names)}) "
+            "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id), "
+            "p AS (INSERT INTO postings (transfer_id, account_id, amount_minor, currency, "
+            "balance_after_minor, created_at) "
+            "SELECT t.id, v.account_id, v.amount, v.currency, v.after, v.at FROM t, (VALUES "
+            "(%s::int, %s::bigint, %s::varchar, %s::bigint, %s::timestamptz), "
+            "(%s::int, %s::bigint, %s::varchar, %s::bigint, %s::timestamptz)) "
+            "AS v(account_id, amount, currency, after, at)), "
+            "u AS (UPDATE accounts SET balance_minor = v.balance, held_minor = v.held FROM "
+            "(VALUES (%s::int, %s::bigint, %s::bigint), (%s::int, %s::bigint, %s::bigint)) "
+            "AS v(id, balance, held) WHERE accounts.id = v.id AND EXISTS (SELECT 1 FROM t)) "
+            "SELECT id FROM t"
+        )
+        params = (
+            *transfer_params,
+            *(debit.id, -item.minor, req.currency, debit.balance, at),
+            *(credit.id, item.minor, req.currency, credit.balance, at),
+            *(debit.id, debit.balance, debit.held),
+            *(credit.id, credit.balance, credit.held),
+        )
+        found = conn.exec_driver_sql(sql, params).first()
+        if found is None:
+            raise _KeyTaken  # rolls the transaction back; the caller replays
+        row["id"] = found[0]
+        if req.hold_id is not None:
+            conn.execute(
+                update(holds_t)
+                .where(holds_t.c.id == req.hold_id)
+                .values(status=HoldStatus.POSTED, transfer_id=found[0], resolved_at=now)
+            )
+
     def _pending_holds(self, conn: Connection, batch: list[_Prepared]) -> dict[int, Row[Any]]:
         hold_ids = [p.request.hold_id for p in batch if p.request.hold_id is not None]
         if not hold_ids:
@@ -699,7 +750,7 @@ _PROCESSORS: dict[tuple[str, str, str], Callable[[Any], Any] | None] = {}
 def bulk_insert(
     conn: Connection, table: Table, rows: list[dict[str, Any]], *, suffix: str = ""
 ) -> Any:
-    """executemany straight to the driver: the ledger's hot path.
+    """Multi-row INSERT straight to the driver: the ledger's hot path.
 
     SQLAlchemy's per-parameter bookkeeping costs more than SQLite's own insert; the
     columns' bind processors (UTC datetimes, enums) are still applied, so rows land
@@ -707,23 +758,9 @@ def bulk_insert(
     ``ON CONFLICT ... RETURNING id``) the first column of the first returned row comes
     back, or None when nothing was returned.
     """
-    dialect = conn.dialect
     names = list(rows[0])
-    processors = []
-    for name in names:
-        key = (dialect.name, table.name, name)
-        if key not in _PROCESSORS:
-            _PROCESSORS[key] = table.c[name].type.bind_processor(dialect)
-        processors.append(_PROCESSORS[key])
-    mark = _mark(conn)
-    one_row = f"({', '.join(mark for _ in names)})"
-    # Column by column: each distinct value is converted once (a batch shares its
-    # booking time and currency), and zip() builds the row tuples in C.
-    columns = [
-        _convert([row[name] for row in rows], proc)
-        for name, proc in zip(names, processors, strict=True)
-    ]
-    params = list(zip(*columns, strict=True))
+    one_row = f"({', '.join(_mark(conn) for _ in names)})"
+    params = _params(conn, table, names, rows)
     head = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES "
     if suffix:
         if len(params) != 1:
@@ -739,6 +776,26 @@ def bulk_insert(
             tuple(value for row in chunk for value in row),
         )
     return None
+
+
+def _params(
+    conn: Connection, table: Table, names: list[str], rows: list[dict[str, Any]]
+) -> list[tuple[Any, ...]]:
+    """Driver-ready parameter tuples: the columns' bind processors applied."""
+    dialect = conn.dialect
+    processors = []
+    for name in names:
+        key = (dialect.name, table.name, name)
+        if key not in _PROCESSORS:
+            _PROCESSORS[key] = table.c[name].type.bind_processor(dialect)
+        processors.append(_PROCESSORS[key])
+    # Column by column: each distinct value is converted once (a batch shares its
+    # booking time and currency), and zip() builds the row tuples in C.
+    columns = [
+        _convert([row[name] for row in rows], proc)
+        for name, proc in zip(names, processors, strict=True)
+    ]
+    return list(zip(*columns, strict=True))
 
 
 def _convert(values: list[Any], proc: Callable[[Any], Any] | None) -> list[Any]:

@@ -29,6 +29,18 @@ def upgrade(engine: Engine, revision: str = "head") -> str:
     return current_revision(engine) or ""
 
 
+def analyze(engine: Engine) -> None:
+    """Refresh the query planner's statistics.
+
+    PostgreSQL keeps plans made while tables were tiny (sequential scans, also in the
+    foreign-key checks' cached plans) until statistics change; where autovacuum is off
+    or slow, throughput then falls as the ledger grows. Run after bulk loads (the demo
+    seeder does), not on empty tables: statistics saying "empty" favour the same scans.
+    """
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("ANALYZE")
+
+
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()

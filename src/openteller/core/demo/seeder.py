@@ -55,6 +55,7 @@ from openteller.core.lending import originate_loan, quote_loan
 from openteller.core.loans import add_months
 from openteller.core.models import Customer, SeedLabel
 from openteller.core.money import from_minor
+from openteller.core.schema import analyze
 from openteller.core.security import password_hasher
 from openteller.settings import Settings
 
@@ -210,6 +211,7 @@ def seed_bank(
         _post_day(ledger, seed_clock, day_end, events, options.seed, result, engine)
         report("history", done, len(days))
     _place_holds(ledger, seed_clock, pending, options.seed, result)
+    analyze(engine)
     timings["post"] = time_module.perf_counter() - mark
     mark = time_module.perf_counter()
     with engine.begin() as conn:
