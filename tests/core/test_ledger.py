@@ -268,3 +268,26 @@ def test_postings_are_append_only(bank: Bank, two: tuple[int, int]) -> None:
         conn.execute(text("UPDATE postings SET amount_minor = 1"))
     with pytest.raises(DBAPIError, match="append-only"), bank.engine.begin() as conn:
         conn.execute(text("DELETE FROM transfers"))
+
+
+def test_bulk_insert_reports_a_taken_key_as_integrity_error(
+    bank: Bank, two: tuple[int, int]
+) -> None:
+    """COPY (PostgreSQL) and multi-row INSERT (SQLite) both surface a unique-key race as
+    SQLAlchemy's IntegrityError, which the ledger retries and then replays."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import IntegrityError
+
+    from openteller.core.ledger import bulk_insert, transfers_t
+
+    assert two  # the funded pair: "fund-a" is the one transfer in the ledger
+    with bank.engine.connect() as conn:
+        row = dict(
+            conn.execute(select(transfers_t).where(transfers_t.c.idempotency_key == "fund-a"))
+            .one()
+            ._mapping
+        )
+    del row["id"]
+    with pytest.raises(IntegrityError), bank.engine.begin() as conn:
+        bulk_insert(conn, transfers_t, [row, {**row, "idempotency_key": "other"}])
+    assert check_ledger(bank.engine).transfers == 1
