@@ -14,6 +14,8 @@ from openteller.core import SystemClock, engine_from_settings, upgrade
 from openteller.core.demo.seeder import SeedOptions, seed_bank
 from openteller.core.schema import reset as reset_schema
 
+SHOW_LOGINS = 50  # the demo bank's size: `make demo` prints every login
+
 
 @app.command()
 def seed(
@@ -75,11 +77,12 @@ def seed(
     table.add_column("customer_id", justify="right")
     table.add_column("username")
     table.add_column("password")
-    for login in result.logins[:10]:
+    shown = result.logins if len(result.logins) <= SHOW_LOGINS else result.logins[:10]
+    for login in shown:
         table.add_row(str(login.customer_id), login.username, login.password)
     out.print(table)
-    if len(result.logins) > 10:
-        out.print(f"... and {len(result.logins) - 10} more (use --json for all)")
+    if len(shown) < len(result.logins):
+        out.print(f"... and {len(result.logins) - len(shown)} more (use --json for all)")
 
 
 @app.command()

@@ -14,11 +14,9 @@ key stays failed, and the same key with another body raises `IdempotencyConflict
 
 from __future__ import annotations
 
-import hashlib
-import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar, cast
@@ -29,25 +27,39 @@ from sqlalchemy import (
     Row,
     Table,
     bindparam,
-    func,
     insert,
     select,
     update,
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from openteller.core.bulk import ROWS_PER_STATEMENT, bulk_insert, driver_params, placeholder
 from openteller.core.clock import Clock
 from openteller.core.errors import (
-    ERRORS_BY_CODE,
-    AccountClosed,
-    CurrencyMismatch,
     IdempotencyConflict,
-    InsufficientFunds,
-    InvalidIdempotencyKey,
     InvalidState,
     NotFound,
     OpenTellerError,
     ValidationFailed,
+)
+from openteller.core.ledger_rules import (
+    AccountState,
+    Prepared,
+    apply_transfer,
+    check_hold,
+    check_transfer,
+    replay,
+    replay_hold,
+)
+from openteller.core.ledger_types import (
+    Balance,
+    HoldRequest,
+    HoldResult,
+    TransferRequest,
+    TransferResult,
+    hold_result,
+    transfer_result,
+    validate_key,
 )
 from openteller.core.models import (
     Account,
@@ -60,162 +72,25 @@ from openteller.core.models import (
 )
 from openteller.core.money import exponent, from_minor, to_minor
 
-MAX_KEY_LENGTH = 40
-_KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$")
+__all__ = [
+    "Balance",
+    "HoldRequest",
+    "HoldResult",
+    "Ledger",
+    "TransferRequest",
+    "TransferResult",
+    "bulk_insert",
+    "holds_t",
+    "postings_t",
+    "transfers_t",
+    "validate_key",
+]
+
 
 accounts_t = cast(Table, Account.__table__)
 transfers_t = cast(Table, Transfer.__table__)
 postings_t = cast(Table, Posting.__table__)
 holds_t = cast(Table, Hold.__table__)
-
-
-def validate_key(key: str) -> str:
-    """An idempotency key: 1–40 characters of letters, digits and ``. _ : -``."""
-    if not isinstance(key, str) or not key:
-        raise InvalidIdempotencyKey("an idempotency key is required")
-    if len(key) > MAX_KEY_LENGTH:
-        raise InvalidIdempotencyKey(
-            f"idempotency key is longer than {MAX_KEY_LENGTH} characters", length=len(key)
-        )
-    if not _KEY_PATTERN.match(key):
-        raise InvalidIdempotencyKey(
-            "idempotency key may contain only letters, digits and . _ : -", key=key
-        )
-    return key
-
-
-@dataclass(frozen=True)
-class TransferRequest:
-    """Move `amount` of `currency` from `debit_account_id` to `credit_account_id`."""
-
-    idempotency_key: str
-    debit_account_id: int
-    credit_account_id: int
-    amount: Decimal
-    currency: str
-    kind: str = "transfer"
-    description: str = ""
-    merchant: str | None = None
-    category: str | None = None
-    channel: str = "internal"
-    location: str | None = None
-    hold_id: int | None = None  # set when this transfer captures a hold
-    reverses_id: int | None = None  # set when this transfer reverses another
-    occurred_at: datetime | None = None  # when the customer acted; default: booking time
-
-    def request_hash(self) -> str:
-        """SHA-256 of every field but the key (amount normalized: 10.0 == 10.00)."""
-        return _digest(
-            self.debit_account_id,
-            self.credit_account_id,
-            Decimal(self.amount).normalize(),
-            self.currency,
-            self.kind,
-            self.description,
-            self.merchant,
-            self.category,
-            self.channel,
-            self.location,
-            self.hold_id,
-            self.reverses_id,
-            None if self.occurred_at is None else self.occurred_at.isoformat(),
-        )
-
-
-@dataclass(frozen=True)
-class TransferResult:
-    id: int
-    idempotency_key: str
-    status: TransferStatus
-    kind: str
-    amount: Decimal
-    currency: str
-    debit_account_id: int
-    credit_account_id: int
-    description: str
-    merchant: str | None
-    category: str | None
-    created_at: datetime
-    occurred_at: datetime
-    reverses_id: int | None = None
-    hold_id: int | None = None
-    replayed: bool = False
-
-
-@dataclass(frozen=True)
-class HoldRequest:
-    """Reserve `amount` on `account_id`, to be captured later towards `counterparty_account_id`."""
-
-    reference: str
-    account_id: int
-    counterparty_account_id: int
-    amount: Decimal
-    currency: str
-    description: str = ""
-    merchant: str | None = None
-    category: str | None = None
-
-    def request_hash(self) -> str:
-        return _digest(
-            self.account_id,
-            self.counterparty_account_id,
-            Decimal(self.amount).normalize(),
-            self.currency,
-            self.description,
-            self.merchant,
-            self.category,
-        )
-
-
-@dataclass(frozen=True)
-class HoldResult:
-    id: int
-    reference: str
-    account_id: int
-    counterparty_account_id: int
-    amount: Decimal
-    currency: str
-    status: HoldStatus
-    description: str
-    merchant: str | None
-    created_at: datetime
-    transfer_id: int | None = None
-    replayed: bool = False
-
-
-@dataclass(frozen=True)
-class Balance:
-    account_id: int
-    currency: str
-    ledger: Decimal
-    held: Decimal
-    available: Decimal  # ledger - held
-    spendable: Decimal | None  # available - floor (overdraft/credit headroom); None = no floor
-
-
-@dataclass
-class _AccountState:
-    id: int
-    currency: str
-    status: AccountStatus
-    balance: int
-    held: int
-    floor: int | None
-    balance_before: int = 0
-    touched: bool = False
-
-
-@dataclass
-class _Prepared:
-    """A validated request with its amounts in minor units."""
-
-    request: TransferRequest
-    minor: int
-    hash: str
-    ids: tuple[int, int] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.ids = (self.request.debit_account_id, self.request.credit_account_id)
 
 
 _T = TypeVar("_T")
@@ -295,7 +170,7 @@ class Ledger:
             row = conn.execute(select(transfers_t).where(transfers_t.c.id == transfer_id)).first()
         if row is None:
             raise NotFound("transfer not found", transfer_id=transfer_id)
-        return _transfer_result(row)
+        return transfer_result(row)
 
     # ---------------------------------------------------------------------- holds
 
@@ -312,9 +187,9 @@ class Ledger:
                 select(holds_t).where(holds_t.c.reference == request.reference)
             ).first()
             if existing is not None:
-                return _replay_hold(existing, digest)
+                return replay_hold(existing, digest)
             states = self._load(conn, [request.account_id, request.counterparty_account_id])
-            failure = _check_hold(states, request, minor)
+            failure = check_hold(states, request, minor)
             now = self.clock.now()
             values = {
                 "reference": request.reference,
@@ -344,7 +219,7 @@ class Ledger:
                 .where(accounts_t.c.id == request.account_id)
                 .values(held_minor=accounts_t.c.held_minor + minor)
             )
-            return _hold_result({**values, "id": hold_id, "transfer_id": None})
+            return hold_result({**values, "id": hold_id, "transfer_id": None})
 
         outcome = self._with_retries(work)
         if isinstance(outcome, OpenTellerError):
@@ -382,7 +257,7 @@ class Ledger:
             self._load(conn, [row.account_id])
             row = conn.execute(select(holds_t).where(holds_t.c.id == hold_id)).one()
             if row.status == HoldStatus.VOIDED:
-                return replace(_hold_result(row._mapping), replayed=True)
+                return replace(hold_result(row._mapping), replayed=True)
             if row.status != HoldStatus.PENDING:
                 return InvalidState(f"hold is {row.status}, not pending", hold_id=hold_id)
             now = self.clock.now()
@@ -396,7 +271,7 @@ class Ledger:
                 .where(accounts_t.c.id == row.account_id)
                 .values(held_minor=accounts_t.c.held_minor - row.amount_minor)
             )
-            return _hold_result({**row._mapping, "status": HoldStatus.VOIDED})
+            return hold_result({**row._mapping, "status": HoldStatus.VOIDED})
 
         outcome = self._with_retries(work)
         if isinstance(outcome, OpenTellerError):
@@ -408,7 +283,7 @@ class Ledger:
             row = conn.execute(select(holds_t).where(holds_t.c.id == hold_id)).first()
         if row is None:
             raise NotFound("hold not found", hold_id=hold_id)
-        return _hold_result(row._mapping)
+        return hold_result(row._mapping)
 
     # ------------------------------------------------------------------- balances
 
@@ -431,7 +306,7 @@ class Ledger:
 
     # ------------------------------------------------------------------ internals
 
-    def _prepare(self, request: TransferRequest) -> _Prepared:
+    def _prepare(self, request: TransferRequest) -> Prepared:
         validate_key(request.idempotency_key)
         exponent(request.currency)
         minor = to_minor(request.amount, request.currency)
@@ -446,7 +321,7 @@ class Ledger:
                 raise ValidationFailed("occurred_at must be timezone-aware")
             if request.occurred_at > self.clock.now():
                 raise ValidationFailed("occurred_at is in the future")
-        return _Prepared(request, minor, request.request_hash())
+        return Prepared(request, minor, request.request_hash())
 
     def _with_retries(self, work: Callable[[Connection], _T]) -> _T:
         for attempt in range(self.max_retries + 1):
@@ -467,10 +342,10 @@ class Ledger:
                 time.sleep(0.005 * (attempt + 1))
         raise AssertionError("unreachable")
 
-    def _load(self, conn: Connection, ids: Sequence[int]) -> dict[int, _AccountState]:
+    def _load(self, conn: Connection, ids: Sequence[int]) -> dict[int, AccountState]:
         """Read (and on PostgreSQL lock, in id order) the accounts with these ids."""
         wanted = sorted(set(ids))
-        mark = _mark(conn)
+        mark = placeholder(conn)
         sql = (
             "SELECT id, currency, status, balance_minor, held_minor, min_balance_minor "
             f"FROM accounts WHERE id IN ({', '.join(mark for _ in wanted)}) ORDER BY id"
@@ -478,12 +353,12 @@ class Ledger:
         if self._lock_accounts:
             sql += " FOR UPDATE"
         return {
-            r[0]: _AccountState(r[0], r[1], AccountStatus(r[2]), r[3], r[4], r[5], r[3])
+            r[0]: AccountState(r[0], r[1], AccountStatus(r[2]), r[3], r[4], r[5], r[3])
             for r in conn.exec_driver_sql(sql, tuple(wanted))
         }
 
     def _post_batch(
-        self, conn: Connection, batch: list[_Prepared], optimistic: bool = False
+        self, conn: Connection, batch: list[Prepared], optimistic: bool = False
     ) -> list[TransferResult | OpenTellerError]:
         states = self._load(conn, [i for p in batch for i in p.ids])
         keys = [p.request.idempotency_key for p in batch]
@@ -504,12 +379,12 @@ class Ledger:
         outcomes: list[TransferResult | OpenTellerError | None] = [None] * len(batch)
         rows: list[dict[str, Any]] = []  # transfer rows to insert, in order
         slots: list[int] = []  # batch index of each row
-        seen: dict[str, _Prepared] = {}
+        seen: dict[str, Prepared] = {}
         captured: set[int] = set()  # holds captured earlier in this batch
         for index, item in enumerate(batch):
             req = item.request
             if req.idempotency_key in existing:
-                outcomes[index] = _replay(existing[req.idempotency_key], item.hash)
+                outcomes[index] = replay(existing[req.idempotency_key], item.hash)
                 continue
             if req.idempotency_key in seen:
                 first = seen[req.idempotency_key]
@@ -522,7 +397,7 @@ class Ledger:
                     outcomes[index] = None  # filled from the first occurrence below
                 continue
             seen[req.idempotency_key] = item
-            failure = _check_transfer(states, item, holds, reversed_ids, captured)
+            failure = check_transfer(states, item, holds, reversed_ids, captured)
             row: dict[str, Any] = {
                 "idempotency_key": req.idempotency_key,
                 "request_hash": item.hash,
@@ -546,7 +421,7 @@ class Ledger:
                 "created_at": now,
             }
             if failure is None:
-                _apply(states, item, holds)
+                apply_transfer(states, item, holds)
                 if req.reverses_id is not None:
                     reversed_ids.add(req.reverses_id)
                 if req.hold_id is not None:
@@ -559,7 +434,7 @@ class Ledger:
         if rows:
             self._write(conn, rows, batch, slots, states, now)
         for index, row in zip(slots, rows, strict=True):
-            outcomes[index] = row["_failure"] if "_failure" in row else _transfer_result(row)
+            outcomes[index] = row["_failure"] if "_failure" in row else transfer_result(row)
         for index, item in enumerate(batch):
             if outcomes[index] is None:  # duplicate key inside the batch with the same body
                 first_index = next(
@@ -579,9 +454,9 @@ class Ledger:
         self,
         conn: Connection,
         rows: list[dict[str, Any]],
-        batch: list[_Prepared],
+        batch: list[Prepared],
         slots: list[int],
-        states: dict[int, _AccountState],
+        states: dict[int, AccountState],
         now: datetime,
     ) -> None:
         if len(rows) == 1 and "_failure" not in rows[0] and conn.dialect.name == "postgresql":
@@ -652,9 +527,11 @@ class Ledger:
                 captured,
             )
         touched = [(s.id, s.balance, s.held) for s in states.values() if s.touched]
-        for start in range(0, len(touched), _ROWS_PER_STATEMENT):
-            chunk = touched[start : start + _ROWS_PER_STATEMENT]
-            values = ", ".join(f"({_mark(conn)}, {_mark(conn)}, {_mark(conn)})" for _ in chunk)
+        for start in range(0, len(touched), ROWS_PER_STATEMENT):
+            chunk = touched[start : start + ROWS_PER_STATEMENT]
+            values = ", ".join(
+                f"({placeholder(conn)}, {placeholder(conn)}, {placeholder(conn)})" for _ in chunk
+            )
             # One statement for all new balances (SQLite >= 3.33 and PostgreSQL).
             conn.exec_driver_sql(
                 f"WITH v(id, balance, held) AS (VALUES {values}) "
@@ -667,15 +544,15 @@ class Ledger:
         self,
         conn: Connection,
         row: dict[str, Any],
-        item: _Prepared,
-        states: dict[int, _AccountState],
+        item: Prepared,
+        states: dict[int, AccountState],
         now: datetime,
     ) -> None:
         """One posted transfer in one round trip: data-modifying CTEs insert the transfer
         (unless its key exists), its two postings and the two new balances."""
         names = list(row)
-        transfer_params = _params(conn, transfers_t, names, [row])[0]
-        at = _params(conn, postings_t, ["created_at"], [{"created_at": now}])[0][0]
+        transfer_params = driver_params(conn, transfers_t, names, [row])[0]
+        at = driver_params(conn, postings_t, ["created_at"], [{"created_at": now}])[0][0]
         req = item.request
         debit, credit = states[req.debit_account_id], states[req.credit_account_id]
         sql = (
@@ -711,13 +588,13 @@ class Ledger:
                 .values(status=HoldStatus.POSTED, transfer_id=found[0], resolved_at=now)
             )
 
-    def _pending_holds(self, conn: Connection, batch: list[_Prepared]) -> dict[int, Row[Any]]:
+    def _pending_holds(self, conn: Connection, batch: list[Prepared]) -> dict[int, Row[Any]]:
         hold_ids = [p.request.hold_id for p in batch if p.request.hold_id is not None]
         if not hold_ids:
             return {}
         return {r.id: r for r in conn.execute(select(holds_t).where(holds_t.c.id.in_(hold_ids)))}
 
-    def _reversal_targets(self, conn: Connection, batch: list[_Prepared]) -> set[int]:
+    def _reversal_targets(self, conn: Connection, batch: list[Prepared]) -> set[int]:
         """Ids among the batch's reversal targets that are already reversed."""
         targets = [p.request.reverses_id for p in batch if p.request.reverses_id is not None]
         if not targets:
@@ -733,268 +610,3 @@ class Ledger:
 
 class _KeyTaken(Exception):
     """The idempotency key of an optimistic single insert already exists."""
-
-
-def _mark(conn: Connection) -> str:
-    """The driver's placeholder: sqlite3 takes ?, psycopg %s."""
-    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
-
-
-# SQLite allows 32,766 parameters per statement; stay below on every backend.
-_PARAMS_PER_STATEMENT = 30_000
-_ROWS_PER_STATEMENT = _PARAMS_PER_STATEMENT // 3
-
-_PROCESSORS: dict[tuple[str, str, str], Callable[[Any], Any] | None] = {}
-
-
-def bulk_insert(
-    conn: Connection, table: Table, rows: list[dict[str, Any]], *, suffix: str = ""
-) -> Any:
-    """Multi-row INSERT straight to the driver: the ledger's hot path.
-
-    SQLAlchemy's per-parameter bookkeeping costs more than SQLite's own insert; the
-    columns' bind processors (UTC datetimes, enums) are still applied, so rows land
-    exactly as `insert(table)` would write them. With a `suffix` (one row only, e.g.
-    ``ON CONFLICT ... RETURNING id``) the first column of the first returned row comes
-    back, or None when nothing was returned.
-    """
-    names = list(rows[0])
-    one_row = f"({', '.join(_mark(conn) for _ in names)})"
-    params = _params(conn, table, names, rows)
-    head = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES "
-    if suffix:
-        if len(params) != 1:
-            raise ValueError("a suffixed insert takes exactly one row")
-        found = conn.exec_driver_sql(head + one_row + suffix, params[0]).first()
-        return None if found is None else found[0]
-    if conn.dialect.name == "postgresql":
-        _copy(conn, table, names, params)
-        return None
-    # Multi-row VALUES: one statement per chunk instead of one per row.
-    per_statement = max(1, _PARAMS_PER_STATEMENT // len(names))
-    for start in range(0, len(params), per_statement):
-        chunk = params[start : start + per_statement]
-        conn.exec_driver_sql(
-            head + ", ".join(one_row for _ in chunk),
-            tuple(value for row in chunk for value in row),
-        )
-    return None
-
-
-def _copy(conn: Connection, table: Table, names: list[str], rows: list[tuple[Any, ...]]) -> None:
-    """PostgreSQL COPY inside the current transaction: ~6x a 500-row multi-row INSERT here."""
-    import psycopg
-
-    sql = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
-    dbapi = cast("psycopg.Connection[Any]", conn.connection.dbapi_connection)
-    try:
-        with dbapi.cursor() as cursor, cursor.copy(sql) as copy:
-            for row in rows:
-                copy.write_row(row)
-    except psycopg.Error as exc:
-        # Same exception types as every other statement (a unique-key race retries).
-        raise DBAPIError.instance(sql, None, exc, psycopg.Error) from exc
-
-
-def _params(
-    conn: Connection, table: Table, names: list[str], rows: list[dict[str, Any]]
-) -> list[tuple[Any, ...]]:
-    """Driver-ready parameter tuples: the columns' bind processors applied."""
-    dialect = conn.dialect
-    processors = []
-    for name in names:
-        key = (dialect.name, table.name, name)
-        if key not in _PROCESSORS:
-            _PROCESSORS[key] = table.c[name].type.bind_processor(dialect)
-        processors.append(_PROCESSORS[key])
-    # Column by column: each distinct value is converted once (a batch shares its
-    # booking time and currency), and zip() builds the row tuples in C.
-    columns = [
-        _convert([row[name] for row in rows], proc)
-        for name, proc in zip(names, processors, strict=True)
-    ]
-    return list(zip(*columns, strict=True))
-
-
-def _convert(values: list[Any], proc: Callable[[Any], Any] | None) -> list[Any]:
-    if proc is None:
-        return values
-    memo: dict[Any, Any] = {None: None}
-    out = []
-    for value in values:
-        try:
-            out.append(memo[value])
-        except KeyError:
-            memo[value] = converted = proc(value)
-            out.append(converted)
-    return out
-
-
-def _check_transfer(
-    states: dict[int, _AccountState],
-    item: _Prepared,
-    holds: dict[int, Row[Any]],
-    reversed_ids: set[int],
-    captured: set[int],
-) -> OpenTellerError | None:
-    """Why this transfer cannot post against the current (in-batch) state, or None."""
-    req = item.request
-    debit = states.get(req.debit_account_id)
-    credit = states.get(req.credit_account_id)
-    for account_id, state in ((req.debit_account_id, debit), (req.credit_account_id, credit)):
-        if state is None:
-            return NotFound("account not found", account_id=account_id)
-        if state.currency != req.currency:
-            return CurrencyMismatch(
-                f"account {account_id} holds {state.currency}, not {req.currency}",
-                account_id=account_id,
-                account_currency=state.currency,
-                currency=req.currency,
-            )
-        if state.status == AccountStatus.CLOSED:
-            return AccountClosed("account is closed", account_id=account_id)
-    assert debit is not None
-    if debit.status == AccountStatus.FROZEN:
-        return AccountClosed("account is frozen for debits", account_id=debit.id)
-    if req.reverses_id is not None and req.reverses_id in reversed_ids:
-        return InvalidState("transfer is already reversed", transfer_id=req.reverses_id)
-    released = 0
-    if req.hold_id is not None:
-        hold = holds.get(req.hold_id)
-        if hold is None:
-            return NotFound("hold not found", hold_id=req.hold_id)
-        if hold.status != HoldStatus.PENDING or hold.id in captured:
-            return InvalidState(f"hold is {hold.status}, not pending", hold_id=hold.id)
-        if hold.account_id != debit.id or hold.currency != req.currency:
-            return ValidationFailed("hold belongs to another account", hold_id=hold.id)
-        if item.minor > hold.amount_minor:
-            return ValidationFailed(
-                "captured amount exceeds the held amount",
-                hold_id=hold.id,
-                held=str(from_minor(hold.amount_minor, hold.currency)),
-            )
-        released = hold.amount_minor
-    available_after = debit.balance - (debit.held - released) - item.minor
-    if debit.floor is not None and available_after < debit.floor:
-        return InsufficientFunds(
-            "insufficient funds",
-            account_id=debit.id,
-            available=str(
-                from_minor(debit.balance - debit.held + released - debit.floor, req.currency)
-            ),
-            requested=str(from_minor(item.minor, req.currency)),
-        )
-    return None
-
-
-def _apply(states: dict[int, _AccountState], item: _Prepared, holds: dict[int, Row[Any]]) -> None:
-    req = item.request
-    debit = states[req.debit_account_id]
-    credit = states[req.credit_account_id]
-    debit.touched = credit.touched = True
-    debit.balance -= item.minor
-    credit.balance += item.minor
-    if req.hold_id is not None:
-        debit.held -= holds[req.hold_id].amount_minor
-
-
-def _check_hold(
-    states: dict[int, _AccountState], request: HoldRequest, minor: int
-) -> OpenTellerError | None:
-    for account_id in (request.account_id, request.counterparty_account_id):
-        state = states.get(account_id)
-        if state is None:
-            return NotFound("account not found", account_id=account_id)
-        if state.currency != request.currency:
-            return CurrencyMismatch(
-                f"account {account_id} holds {state.currency}, not {request.currency}",
-                account_id=account_id,
-            )
-        if state.status == AccountStatus.CLOSED:
-            return AccountClosed("account is closed", account_id=account_id)
-    account = states[request.account_id]
-    if account.status == AccountStatus.FROZEN:
-        return AccountClosed("account is frozen for debits", account_id=account.id)
-    if account.floor is not None and account.balance - account.held - minor < account.floor:
-        return InsufficientFunds(
-            "insufficient funds",
-            account_id=account.id,
-            available=str(
-                from_minor(account.balance - account.held - account.floor, request.currency)
-            ),
-            requested=str(request.amount),
-        )
-    return None
-
-
-def _replay(row: Row[Any], digest: str) -> TransferResult | OpenTellerError:
-    if row.request_hash != digest:
-        return IdempotencyConflict(
-            "idempotency key reused with a different request", idempotency_key=row.idempotency_key
-        )
-    if row.status == TransferStatus.FAILED:
-        cls = ERRORS_BY_CODE.get(row.failure_code or "", OpenTellerError)
-        return cls(
-            row.failure_message or "transfer failed",
-            idempotency_key=row.idempotency_key,
-            transfer_id=row.id,
-            replayed=True,
-        )
-    return replace(_transfer_result(row._mapping), replayed=True)
-
-
-def _replay_hold(row: Row[Any], digest: str) -> HoldResult | OpenTellerError:
-    if row.request_hash != digest:
-        return IdempotencyConflict(
-            "hold reference reused with a different request", reference=row.reference
-        )
-    if row.status == HoldStatus.DECLINED:
-        cls = ERRORS_BY_CODE.get(row.failure_code or "", OpenTellerError)
-        return cls(row.failure_message or "hold declined", hold_id=row.id, replayed=True)
-    return replace(_hold_result(row._mapping), replayed=True)
-
-
-def _transfer_result(row: Any) -> TransferResult:
-    m = row._mapping if isinstance(row, Row) else row
-    return TransferResult(
-        id=m["id"],
-        idempotency_key=m["idempotency_key"],
-        status=TransferStatus(m["status"]),
-        kind=m["kind"],
-        amount=from_minor(m["amount_minor"], m["currency"]),
-        currency=m["currency"],
-        debit_account_id=m["debit_account_id"],
-        credit_account_id=m["credit_account_id"],
-        description=m["description"],
-        merchant=m["merchant"],
-        category=m["category"],
-        created_at=m["created_at"],
-        occurred_at=m["occurred_at"],
-        reverses_id=m["reverses_id"],
-        hold_id=m["hold_id"],
-    )
-
-
-def _hold_result(m: Any) -> HoldResult:
-    return HoldResult(
-        id=m["id"],
-        reference=m["reference"],
-        account_id=m["account_id"],
-        counterparty_account_id=m["counterparty_account_id"],
-        amount=from_minor(m["amount_minor"], m["currency"]),
-        currency=m["currency"],
-        status=HoldStatus(m["status"]),
-        description=m["description"],
-        merchant=m["merchant"],
-        created_at=m["created_at"],
-        transfer_id=m["transfer_id"],
-    )
-
-
-def _digest(*fields: object) -> str:
-    # repr() keeps None apart from "None" and quotes strings, so fields cannot run together.
-    return hashlib.sha256(repr(fields).encode()).hexdigest()
-
-
-def count_rows(conn: Connection, table: Any) -> int:
-    return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
