@@ -107,3 +107,20 @@ def test_refuses_to_seed_a_bank_twice(sqlite_engine: Engine) -> None:
 def test_bad_options_are_refused(sqlite_engine: Engine, options: SeedOptions) -> None:
     with pytest.raises(ValidationFailed):
         _seed(sqlite_engine, options)
+
+
+def test_without_as_of_history_stops_at_the_clock(sqlite_engine: Engine) -> None:
+    # 12:00 UTC is 07:00 in New York: today's history ends at 07:00 local.
+    result = seed_bank(
+        sqlite_engine,
+        SETTINGS,
+        SeedOptions(customers=3, months=1, seed=3),
+        clock=FixedClock(NOW),
+    ).to_dict()
+    assert result["as_of"] == "2026-11-15"
+    with sqlite_engine.connect() as conn:
+        latest = conn.execute(
+            select(func.max(Transfer.occurred_at), func.max(Transfer.created_at))
+        ).one()
+    assert latest[0] <= NOW
+    assert latest[1] <= NOW

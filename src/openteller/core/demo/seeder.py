@@ -191,6 +191,8 @@ def seed_bank(
         planner = CustomerPlanner(profile, bank, rng, tz, start, as_of)
         plans.extend(planner.plan())
     end_instant = datetime.combine(as_of, time(23, 59, 59), tz).astimezone(UTC)
+    if options.as_of is None:
+        end_instant = min(end_instant, clock.now())  # no history later than now
     plans = [p for p in plans if p.at <= end_instant]
     # Each day is booked as one nightly batch, account by account in the order the
     # planner checked affordability (its seq); occurred_at keeps each event's real time.
@@ -207,7 +209,7 @@ def seed_bank(
         )
     ]
     for done, (day, events) in enumerate(days, start=1):
-        day_end = datetime.combine(day, time(23, 59, 59), tz)
+        day_end = min(datetime.combine(day, time(23, 59, 59), tz), end_instant)
         _post_day(ledger, seed_clock, day_end, events, options.seed, result, engine)
         report("history", done, len(days))
     _place_holds(ledger, seed_clock, pending, options.seed, result)
