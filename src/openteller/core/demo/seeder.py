@@ -170,7 +170,7 @@ def seed_bank(
     seed_clock = FixedClock(datetime.combine(start, time(0), tz))
     report = progress or (lambda phase, done, total: None)
 
-    people = _people(options, start)
+    people = _people(options)
     timings: dict[str, float] = {}
     # Argon2 releases the GIL: hash on the second core while this thread plans and posts.
     # Until the hashes land, customers carry an unusable hash ("!"), so no login works.
@@ -240,7 +240,7 @@ def seed_bank(
     return result
 
 
-def _people(options: SeedOptions, start: date) -> list[dict[str, Any]]:
+def _people(options: SeedOptions) -> list[dict[str, Any]]:
     fake = Faker("en_US")
     fake.seed_instance(options.seed)
     rng = random.Random(f"{options.seed}:people")
