@@ -378,6 +378,7 @@ class Ledger:
         now = self.clock.now()
         outcomes: list[TransferResult | OpenTellerError | None] = [None] * len(batch)
         rows: list[dict[str, Any]] = []  # transfer rows to insert, in order
+        failures: list[OpenTellerError | None] = []  # why each row failed, or None
         slots: list[int] = []  # batch index of each row
         seen: dict[str, Prepared] = {}
         captured: set[int] = set()  # holds captured earlier in this batch
@@ -426,15 +427,14 @@ class Ledger:
                     reversed_ids.add(req.reverses_id)
                 if req.hold_id is not None:
                     captured.add(req.hold_id)
-            else:
-                row["_failure"] = failure
             rows.append(row)
+            failures.append(failure)
             slots.append(index)
 
         if rows:
-            self._write(conn, rows, batch, slots, states, now)
-        for index, row in zip(slots, rows, strict=True):
-            outcomes[index] = row["_failure"] if "_failure" in row else transfer_result(row)
+            self._write(conn, rows, failures, batch, slots, states, now)
+        for index, row, failure in zip(slots, rows, failures, strict=True):
+            outcomes[index] = transfer_result(row) if failure is None else failure
         for index, item in enumerate(batch):
             if outcomes[index] is None:  # duplicate key inside the batch with the same body
                 first_index = next(
@@ -454,20 +454,20 @@ class Ledger:
         self,
         conn: Connection,
         rows: list[dict[str, Any]],
+        failures: list[OpenTellerError | None],
         batch: list[Prepared],
         slots: list[int],
         states: dict[int, AccountState],
         now: datetime,
     ) -> None:
-        if len(rows) == 1 and "_failure" not in rows[0] and conn.dialect.name == "postgresql":
+        if len(rows) == 1 and failures[0] is None and conn.dialect.name == "postgresql":
             self._write_one_postgres(conn, rows[0], batch[slots[0]], states, now)
             return
-        clean = [{k: v for k, v in r.items() if k != "_failure"} for r in rows]
-        if len(clean) == 1:
+        if len(rows) == 1:
             new_id = bulk_insert(
                 conn,
                 transfers_t,
-                clean,
+                rows,
                 suffix=" ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
             )
             if new_id is None:
@@ -476,21 +476,21 @@ class Ledger:
         else:
             # One multi-row INSERT, then the ids by key: ordered RETURNING over many rows
             # would fall back to one statement per row on SQLite.
-            bulk_insert(conn, transfers_t, clean)
+            bulk_insert(conn, transfers_t, rows)
             found = conn.execute(
                 select(transfers_t.c.idempotency_key, transfers_t.c.id).where(
-                    transfers_t.c.idempotency_key.in_([r["idempotency_key"] for r in clean])
+                    transfers_t.c.idempotency_key.in_([r["idempotency_key"] for r in rows])
                 )
             )
             by_key: dict[str, int] = {row[0]: row[1] for row in found}
-            ids = [by_key[r["idempotency_key"]] for r in clean]
+            ids = [by_key[r["idempotency_key"]] for r in rows]
         running: dict[int, int] = {}
         postings: list[dict[str, Any]] = []
         captured: list[dict[str, Any]] = []
-        for row, transfer_id, index in zip(rows, ids, slots, strict=True):
+        for row, failure, transfer_id, index in zip(rows, failures, ids, slots, strict=True):
             row["id"] = transfer_id
-            if "_failure" in row:
-                row["_failure"].details["transfer_id"] = transfer_id
+            if failure is not None:
+                failure.details["transfer_id"] = transfer_id
                 continue
             item = batch[index]
             for account_id, amount in (
