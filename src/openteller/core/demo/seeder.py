@@ -13,7 +13,7 @@ import itertools
 import random
 import time as time_module
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -167,7 +167,6 @@ def seed_bank(
     as_of = options.as_of or clock.now().astimezone(tz).date()
     start = add_months(as_of, -options.months) + timedelta(days=1)
     result = SeedResult(options.customers, options.months, options.seed, start, as_of)
-    seed_clock = FixedClock(datetime.combine(start, time(0), tz))
     report = progress or (lambda phase, done, total: None)
 
     people = _people(options)
@@ -177,7 +176,37 @@ def seed_bank(
     hasher = password_hasher(settings)
     pool = ThreadPoolExecutor(max_workers=1)
     hashes = [pool.submit(hasher.hash, p["password"]) for p in people]
+    try:
+        _build(engine, settings, options, result, people, hashes, clock, tz, timings, report)
+    finally:
+        pool.shutdown(cancel_futures=True)  # on an error, stop hashing for nobody
+    result.timings = {k: round(v, 2) for k, v in timings.items()}
+    with engine.connect() as conn:
+        result.labels = {
+            str(label): int(n)
+            for label, n in conn.execute(
+                select(labels_t.c.label, func.count()).group_by(labels_t.c.label)
+            )
+        }
+    result.seconds = time_module.perf_counter() - started
+    return result
 
+
+def _build(
+    engine: Engine,
+    settings: Settings,
+    options: SeedOptions,
+    result: SeedResult,
+    people: list[dict[str, Any]],
+    hashes: list[Future[str]],
+    clock: Clock,
+    tz: ZoneInfo,
+    timings: dict[str, float],
+    report: Progress,
+) -> None:
+    """Set up the bank, plan and post its history, then store the password hashes."""
+    start, as_of = result.start, result.as_of
+    seed_clock = FixedClock(datetime.combine(start, time(0), tz))
     secret = settings.secret_key.get_secret_value()
     mark = time_module.perf_counter()
     profiles, bank = _setup(engine, people, options, start, seed_clock, secret, report)
@@ -226,18 +255,7 @@ def seed_bank(
                 for p, h in zip(people, hashes, strict=True)
             ],
         )
-    pool.shutdown()
     timings["passwords_wait"] = time_module.perf_counter() - mark
-    result.timings = {k: round(v, 2) for k, v in timings.items()}
-    with engine.connect() as conn:
-        result.labels = {
-            str(label): int(n)
-            for label, n in conn.execute(
-                select(labels_t.c.label, func.count()).group_by(labels_t.c.label)
-            )
-        }
-    result.seconds = time_module.perf_counter() - started
-    return result
 
 
 def _people(options: SeedOptions) -> list[dict[str, Any]]:
