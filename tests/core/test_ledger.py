@@ -120,7 +120,7 @@ def test_bad_amounts_write_nothing(
     assert ledger_digest(bank.engine) == before
 
 
-@pytest.mark.parametrize("key", ["", "x" * 41, "has space", "semi;colon", "-leading"])
+@pytest.mark.parametrize("key", ["", "x" * 41, "has space", "semi;colon", "-leading", "newline\n"])
 def test_bad_keys_write_nothing(bank: Bank, two: tuple[int, int], key: str) -> None:
     a, b = two
     before = ledger_digest(bank.engine)

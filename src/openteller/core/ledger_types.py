@@ -16,7 +16,7 @@ from openteller.core.models import HoldStatus, TransferStatus
 from openteller.core.money import from_minor
 
 MAX_KEY_LENGTH = 40
-_KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$")
+_KEY_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]*")
 
 
 def validate_key(key: str) -> str:
@@ -27,7 +27,7 @@ def validate_key(key: str) -> str:
         raise InvalidIdempotencyKey(
             f"idempotency key is longer than {MAX_KEY_LENGTH} characters", length=len(key)
         )
-    if not _KEY_PATTERN.match(key):
+    if not _KEY_PATTERN.fullmatch(key):
         raise InvalidIdempotencyKey(
             "idempotency key may contain only letters, digits and . _ : -", key=key
         )
