@@ -185,7 +185,9 @@ def seed_bank(
         result.labels = {
             str(label): int(n)
             for label, n in conn.execute(
-                select(labels_t.c.label, func.count()).group_by(labels_t.c.label)
+                select(labels_t.c.label, func.count())
+                .group_by(labels_t.c.label)
+                .order_by(labels_t.c.label)
             )
         }
     result.seconds = time_module.perf_counter() - started
