@@ -96,6 +96,17 @@ def clock() -> FixedClock:
     return FixedClock(NOW)
 
 
+def luhn_ok(number: str) -> bool:
+    """Independent Luhn check (not the code under test): double every second digit."""
+    total = 0
+    for i, ch in enumerate(reversed(number)):
+        d = int(ch)
+        if i % 2 == 1:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
 @dataclass
 class Bank:
     """A tiny bank: catalog loaded, bank accounts open, helpers to add customers."""

@@ -34,7 +34,7 @@ from openteller.core.cards import (
 from openteller.core.errors import CardBlocked, InvalidState, NotFound, ValidationFailed
 from openteller.core.integrity import holds_t, ledger_digest
 from openteller.core.models import Base, CardStatus, HoldStatus
-from tests.conftest import Bank
+from tests.conftest import Bank, luhn_ok
 
 SECRET = "test-card-fingerprint-key"
 
@@ -73,17 +73,6 @@ def _issue(bank: Bank, account_id: int, network: str) -> IssuedCard:
         )
 
 
-def _luhn_ok(number: str) -> bool:
-    """Independent Luhn check: from the right, double every second digit."""
-    total = 0
-    for i, ch in enumerate(reversed(number)):
-        d = int(ch)
-        if i % 2 == 1:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
 def _card_row(conn: Connection, card_id: int) -> Any:
     return conn.execute(select(cards_t).where(cards_t.c.id == card_id)).one()
 
@@ -100,7 +89,7 @@ def test_issue_debit_card_on_checking(bank: Bank, wallet: Wallet) -> None:
     issued = _issue(bank, wallet.checking, "visa")
     pan, card = issued.pan, issued.card
     assert re.fullmatch(r"\d{16}", pan), pan
-    assert _luhn_ok(pan)
+    assert luhn_ok(pan)
     assert pan.startswith(DEMO_BINS["visa"])
     assert pan.startswith("45319907")
     assert card.first6 == pan[:6] == "453199"
@@ -130,7 +119,7 @@ def test_issue_credit_card_on_credit_card_account(bank: Bank, wallet: Wallet) ->
     issued = _issue(bank, wallet.credit, "mastercard")
     pan, card = issued.pan, issued.card
     assert re.fullmatch(r"\d{16}", pan), pan
-    assert _luhn_ok(pan)
+    assert luhn_ok(pan)
     assert pan.startswith("22230417")
     # Mastercard's 2-series range is 222100-272099.
     assert 222100 <= int(pan[:6]) <= 272099
@@ -253,7 +242,7 @@ def test_find_card_by_number(bank: Bank, wallet: Wallet) -> None:
         assert find_card_by_number(conn, other.pan, SECRET) == other.card
         # Another Luhn-valid number on the same BIN is not a card of ours.
         body = pan[:14] + ("0" if pan[14] != "0" else "1")
-        unknown = body + next(d for d in "0123456789" if _luhn_ok(body + d))
+        unknown = body + next(d for d in "0123456789" if luhn_ok(body + d))
         assert unknown != pan
         with pytest.raises(NotFound):
             find_card_by_number(conn, unknown, SECRET)
@@ -353,7 +342,7 @@ def test_replace_card(bank: Bank, wallet: Wallet) -> None:
         assert retired.replaced_by_id == new.card.id
         assert new.card.id != old.card.id
         assert new.pan != old.pan
-        assert _luhn_ok(new.pan)
+        assert luhn_ok(new.pan)
         assert new.pan.startswith("22230417")
         assert new.card.account_id == wallet.credit
         assert new.card.customer_id == wallet.customer
