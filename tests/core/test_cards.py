@@ -33,7 +33,8 @@ from openteller.core.cards import (
 )
 from openteller.core.errors import CardBlocked, InvalidState, NotFound, ValidationFailed
 from openteller.core.integrity import holds_t, ledger_digest
-from openteller.core.models import Base, CardStatus, HoldStatus
+from openteller.core.ledger import HoldRequest
+from openteller.core.models import Base, CardStatus, Hold, HoldStatus
 from tests.conftest import Bank, luhn_ok
 
 SECRET = "test-card-fingerprint-key"
@@ -514,3 +515,54 @@ def test_authorize_refuses_blocked_and_expired_cards_without_writing(
     assert _hold_count(bank) == 0
     assert bank.ledger.balance(wallet.checking).available == Decimal("100.00")
     assert ledger_digest(bank.engine) == before
+
+
+def test_a_card_blocked_after_it_was_read_cannot_authorize(bank: Bank, wallet: Wallet) -> None:
+    """The view the caller holds says active; the card row says lost: the row wins."""
+    stale = _issue(bank, wallet.checking, "visa").card
+    bank.fund(wallet.checking, "100.00")
+    with bank.engine.begin() as conn:
+        block_card(conn, stale.id, "lost", bank.clock.now())
+    assert stale.status == CardStatus.ACTIVE
+    with pytest.raises(CardBlocked, match="card is blocked") as err:
+        authorize(
+            bank.ledger,
+            stale,
+            reference="auth-stale",
+            amount=Decimal("10.00"),
+            currency="USD",
+            settlement_account_id=wallet.card_settlement,
+            merchant="Corner Cafe",
+        )
+    assert err.value.details["reason"] == "lost"
+    assert bank.ledger.balance(wallet.checking).available == Decimal("100.00")
+    with bank.engine.connect() as conn:
+        status = conn.execute(
+            select(Hold.status).where(Hold.reference == "auth-stale")
+        ).scalar_one()
+    assert status == HoldStatus.DECLINED
+    with pytest.raises(CardBlocked):  # the declined reference stays declined
+        authorize(
+            bank.ledger,
+            stale,
+            reference="auth-stale",
+            amount=Decimal("10.00"),
+            currency="USD",
+            settlement_account_id=wallet.card_settlement,
+            merchant="Corner Cafe",
+        )
+
+
+def test_authorization_names_a_card_of_the_held_account(bank: Bank, wallet: Wallet) -> None:
+    card = _issue(bank, wallet.credit, "mastercard").card
+    with pytest.raises(NotFound, match="card not found on this account"):
+        bank.ledger.place_hold(
+            HoldRequest(
+                reference="auth-wrong",
+                account_id=wallet.checking,
+                counterparty_account_id=wallet.card_settlement,
+                amount=Decimal("1.00"),
+                currency="USD",
+                card_id=card.id,
+            )
+        )

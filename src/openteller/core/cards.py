@@ -16,8 +16,9 @@ from typing import cast
 from sqlalchemy import Connection, Table, insert, select, update
 
 from openteller.core.accounts import luhn_check_digit
-from openteller.core.errors import CardBlocked, InvalidState, NotFound, ValidationFailed
+from openteller.core.errors import InvalidState, NotFound, ValidationFailed
 from openteller.core.ledger import HoldRequest, HoldResult, Ledger
+from openteller.core.ledger_rules import card_problem
 from openteller.core.models import Account, AccountKind, Card, CardStatus
 from openteller.core.security import fingerprint
 
@@ -214,10 +215,11 @@ def replace_card(
 
 def ensure_usable(card: CardView, now: datetime) -> None:
     """`CardBlocked` unless the card is active and not expired."""
-    if card.status != CardStatus.ACTIVE:
-        raise CardBlocked(f"card is {card.status}", card_id=card.id, reason=card.status_reason)
-    if (card.expiry_year, card.expiry_month) < (now.year, now.month):
-        raise CardBlocked("card has expired", card_id=card.id)
+    problem = card_problem(
+        card.id, card.status, card.status_reason, (card.expiry_year, card.expiry_month), now
+    )
+    if problem is not None:
+        raise problem
 
 
 def authorize(
@@ -231,7 +233,11 @@ def authorize(
     merchant: str,
     category: str | None = None,
 ) -> HoldResult:
-    """Authorize a card payment: a hold on the card's account, captured when it settles."""
+    """Authorize a card payment: a hold on the card's account, captured when it settles.
+
+    The card is checked twice: on `card` (no write at all for a card known to be blocked)
+    and again inside the hold's transaction, so a block that lands in between declines.
+    """
     ensure_usable(card, ledger.clock.now())
     return ledger.place_hold(
         HoldRequest(
@@ -243,5 +249,6 @@ def authorize(
             description=f"{merchant} (card ending {card.last4})",
             merchant=merchant,
             category=category,
+            card_id=card.id,
         )
     )

@@ -46,6 +46,7 @@ from openteller.core.ledger_rules import (
     AccountState,
     Prepared,
     apply_transfer,
+    card_problem,
     check_hold,
     check_transfer,
     replay,
@@ -64,6 +65,7 @@ from openteller.core.ledger_types import (
 from openteller.core.models import (
     Account,
     AccountStatus,
+    Card,
     Hold,
     HoldStatus,
     Posting,
@@ -91,6 +93,7 @@ accounts_t = cast(Table, Account.__table__)
 transfers_t = cast(Table, Transfer.__table__)
 postings_t = cast(Table, Posting.__table__)
 holds_t = cast(Table, Hold.__table__)
+cards_t = cast(Table, Card.__table__)
 
 
 _T = TypeVar("_T")
@@ -189,8 +192,8 @@ class Ledger:
             if existing is not None:
                 return replay_hold(existing, digest)
             states = self._load(conn, [request.account_id, request.counterparty_account_id])
-            failure = check_hold(states, request, minor)
             now = self.clock.now()
+            failure = self._card_failure(conn, request, now) or check_hold(states, request, minor)
             values = {
                 "reference": request.reference,
                 "request_hash": digest,
@@ -225,6 +228,23 @@ class Ledger:
         if isinstance(outcome, OpenTellerError):
             raise outcome
         return outcome
+
+    def _card_failure(
+        self, conn: Connection, request: HoldRequest, now: datetime
+    ) -> OpenTellerError | None:
+        """Check the authorizing card in this transaction (locked on PostgreSQL), so a
+        card blocked a moment ago cannot authorize on a stale read."""
+        if request.card_id is None:
+            return None
+        stmt = select(cards_t).where(cards_t.c.id == request.card_id)
+        if self._lock_accounts:
+            stmt = stmt.with_for_update()
+        card = conn.execute(stmt).first()
+        if card is None or card.account_id != request.account_id:
+            return NotFound("card not found on this account", card_id=request.card_id)
+        return card_problem(
+            card.id, card.status, card.status_reason, (card.expiry_year, card.expiry_month), now
+        )
 
     def capture_hold(
         self, hold_id: int, idempotency_key: str, amount: Decimal | None = None

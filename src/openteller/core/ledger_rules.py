@@ -8,6 +8,7 @@ changes. Nothing here touches the database.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row
@@ -15,6 +16,7 @@ from sqlalchemy import Row
 from openteller.core.errors import (
     ERRORS_BY_CODE,
     AccountClosed,
+    CardBlocked,
     CurrencyMismatch,
     IdempotencyConflict,
     InsufficientFunds,
@@ -31,7 +33,7 @@ from openteller.core.ledger_types import (
     hold_result,
     transfer_result,
 )
-from openteller.core.models import AccountStatus, HoldStatus, TransferStatus
+from openteller.core.models import AccountStatus, CardStatus, HoldStatus, TransferStatus
 from openteller.core.money import from_minor
 
 
@@ -184,3 +186,18 @@ def replay_hold(row: Row[Any], digest: str) -> HoldResult | OpenTellerError:
         cls = ERRORS_BY_CODE.get(row.failure_code or "", OpenTellerError)
         return cls(row.failure_message or "hold declined", hold_id=row.id, replayed=True)
     return replace(hold_result(row._mapping), replayed=True)
+
+
+def card_problem(
+    card_id: int,
+    status: str,
+    reason: str | None,
+    expiry: tuple[int, int],
+    now: datetime,
+) -> OpenTellerError | None:
+    """Why a card cannot pay now (blocked, replaced, expired), or None."""
+    if status != CardStatus.ACTIVE:
+        return CardBlocked(f"card is {status}", card_id=card_id, reason=reason)
+    if expiry < (now.year, now.month):
+        return CardBlocked("card has expired", card_id=card_id)
+    return None

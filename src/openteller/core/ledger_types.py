@@ -104,6 +104,7 @@ class HoldRequest:
     description: str = ""
     merchant: str | None = None
     category: str | None = None
+    card_id: int | None = None  # a card authorization: the card is checked in the transaction
 
     def request_hash(self) -> str:
         return _digest(
@@ -114,6 +115,7 @@ class HoldRequest:
             self.description,
             self.merchant,
             self.category,
+            self.card_id,
         )
 
 
