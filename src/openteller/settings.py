@@ -8,7 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_SECRET = "change-me-development-only"
+DEFAULT_SECRET = "change-me-development-only-not-a-secret-key"
+MIN_SECRET_LENGTH = 32  # bytes of HMAC-SHA256 key (RFC 7518 section 3.2)
 
 
 class Settings(BaseSettings):
@@ -31,6 +32,9 @@ class Settings(BaseSettings):
         default=SecretStr(DEFAULT_SECRET),
         description="Key for signing tokens and keyed card-number fingerprints.",
     )
+    token_ttl_seconds: int = Field(
+        default=900, ge=60, le=86_400, description="Lifetime of an API access token (JWT)."
+    )
     bank_name: str = Field(default="OpenTeller Demo Bank", description="Name shown to users.")
     base_currency: str = Field(default="USD", description="ISO 4217 currency of the demo bank.")
     timezone: str = Field(
@@ -44,14 +48,14 @@ class Settings(BaseSettings):
     password_hash_time_cost: int = Field(default=2, ge=1, description="Argon2id iterations.")
 
     @model_validator(mode="after")
-    def _refuse_default_secret(self) -> Settings:
-        if self.environment == "production" and self.secret_key.get_secret_value() in (
-            DEFAULT_SECRET,
-            "",
-        ):
+    def _refuse_unsafe_secret(self) -> Settings:
+        secret = self.secret_key.get_secret_value()
+        if self.environment == "production" and secret == DEFAULT_SECRET:
             raise ValueError(
                 "OPENTELLER_SECRET_KEY must be set to a non-default value in production"
             )
+        if len(secret.encode()) < MIN_SECRET_LENGTH:
+            raise ValueError(f"OPENTELLER_SECRET_KEY must be at least {MIN_SECRET_LENGTH} bytes")
         return self
 
     def with_database(self, url: str | None) -> Settings:

@@ -15,8 +15,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from openteller import __version__
+from openteller.api.routes import accounts as account_routes
+from openteller.api.routes import auth as auth_routes
 from openteller.core import (
+    Clock,
     OpenTellerError,
+    SystemClock,
     engine_from_settings,
     head_revision,
     ledger_stats,
@@ -33,7 +37,7 @@ def _envelope(status: int, code: str, message: str, details: Any = None) -> JSON
     )
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     """Build the app around one engine; no state lives in the process besides it."""
     engine = engine_from_settings(settings)
 
@@ -45,10 +49,16 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="OpenTeller", version=__version__, lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine
+    app.state.clock = clock or SystemClock()
+    app.include_router(auth_routes.router)
+    app.include_router(account_routes.router)
 
     @app.exception_handler(OpenTellerError)
     async def _domain_error(_: Request, exc: OpenTellerError) -> JSONResponse:
-        return _envelope(exc.http_status, exc.code, exc.message, exc.details)
+        response = _envelope(exc.http_status, exc.code, exc.message, exc.details)
+        if exc.http_status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="openteller"'
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -5,10 +5,13 @@ Other packages import only the names exported here.
 
 from openteller.core.accounts import (
     BANK_ACCOUNTS,
+    AccountView,
     NewCustomer,
     add_payee,
     bank_account,
     create_customer,
+    customer_account,
+    customer_accounts,
     luhn_valid,
     open_account,
     set_account_status,
@@ -40,6 +43,7 @@ from openteller.core.errors import (
     CardBlocked,
     Conflict,
     CurrencyMismatch,
+    Forbidden,
     IdempotencyConflict,
     InsufficientFunds,
     InvalidAmount,
@@ -47,6 +51,7 @@ from openteller.core.errors import (
     InvalidState,
     NotFound,
     OpenTellerError,
+    Unauthorized,
     ValidationFailed,
 )
 from openteller.core.integrity import LedgerReport, check_ledger, ledger_digest, ledger_stats
@@ -64,6 +69,7 @@ from openteller.core.schema import current_revision, head_revision, upgrade
 __all__ = [
     "BANK_ACCOUNTS",
     "AccountClosed",
+    "AccountView",
     "AlreadyExists",
     "Balance",
     "CardBlocked",
@@ -73,6 +79,7 @@ __all__ = [
     "Conflict",
     "CurrencyMismatch",
     "FixedClock",
+    "Forbidden",
     "HoldRequest",
     "HoldResult",
     "IdempotencyConflict",
@@ -90,6 +97,7 @@ __all__ = [
     "SystemClock",
     "TransferRequest",
     "TransferResult",
+    "Unauthorized",
     "ValidationFailed",
     "add_payee",
     "authorize",
@@ -99,6 +107,8 @@ __all__ = [
     "check_ledger",
     "create_customer",
     "current_revision",
+    "customer_account",
+    "customer_accounts",
     "engine_from_settings",
     "format_money",
     "from_minor",

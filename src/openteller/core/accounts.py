@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Connection, Table, insert, select, update
 
@@ -256,3 +256,52 @@ def aba_check_digit(first8: str) -> str:
     d = [int(c) for c in first8]
     partial = 3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + (d[2] + d[5])
     return str((10 - partial % 10) % 10)
+
+
+@dataclass(frozen=True)
+class AccountView:
+    """A customer account as channels show it (the full number is never needed there)."""
+
+    id: int
+    customer_id: int
+    number_last4: str
+    kind: AccountKind
+    product_code: str
+    name: str
+    currency: str
+    status: AccountStatus
+    opened_at: datetime
+
+
+def _view(row: Any) -> AccountView:
+    return AccountView(
+        id=row.id,
+        customer_id=row.customer_id,
+        number_last4=row.number[-4:],
+        kind=AccountKind(row.kind),
+        product_code=row.product_code,
+        name=row.name,
+        currency=row.currency,
+        status=AccountStatus(row.status),
+        opened_at=row.opened_at,
+    )
+
+
+def customer_accounts(conn: Connection, customer_id: int) -> list[AccountView]:
+    """The customer's own accounts, oldest first."""
+    rows = conn.execute(
+        select(accounts_t).where(accounts_t.c.customer_id == customer_id).order_by(accounts_t.c.id)
+    )
+    return [_view(r) for r in rows]
+
+
+def customer_account(conn: Connection, customer_id: int, account_id: int) -> AccountView:
+    """One of the customer's accounts; another customer's id is `NotFound` like a missing one."""
+    row = conn.execute(
+        select(accounts_t).where(
+            accounts_t.c.id == account_id, accounts_t.c.customer_id == customer_id
+        )
+    ).first()
+    if row is None:
+        raise NotFound("account not found", account_id=account_id)
+    return _view(row)

@@ -9,6 +9,8 @@ and the HTTP status an API should answer with::
     │   ├── InvalidIdempotencyKey     missing, malformed or longer than 40 characters
     │   ├── CurrencyMismatch          amount currency differs from the account's
     │   └── UnbalancedEntries         legs of a transfer do not sum to zero
+    ├── Unauthorized (401)            missing, invalid or expired credentials
+    ├── Forbidden (403)               authenticated, but the token lacks the scope
     ├── NotFound (404)                unknown id (also for another customer's id)
     ├── Conflict (409)                request clashes with the current state
     │   ├── IdempotencyConflict       same key, different request body
@@ -60,6 +62,16 @@ class CurrencyMismatch(ValidationFailed):
 
 class UnbalancedEntries(ValidationFailed):
     code = "unbalanced_entries"
+
+
+class Unauthorized(OpenTellerError):
+    code = "unauthorized"
+    http_status = 401
+
+
+class Forbidden(OpenTellerError):
+    code = "insufficient_scope"
+    http_status = 403
 
 
 class NotFound(OpenTellerError):

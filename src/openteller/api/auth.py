@@ -1,0 +1,74 @@
+"""Bearer tokens: short-lived HS256 JWTs carrying the principal and its consent scopes."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import jwt
+
+from openteller.core import Forbidden, Unauthorized
+from openteller.settings import Settings
+
+# Open Banking-style permissions a customer may consent to.
+CUSTOMER_SCOPES = (
+    "accounts:read",
+    "balances:read",
+    "transactions:read",
+    "payments:write",
+    "cards:write",
+    "loans:write",
+    "chat",
+)
+ALGORITHM = "HS256"
+ISSUER = "openteller"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, and what they consented to."""
+
+    kind: str  # "customer" (staff roles arrive with the console)
+    id: int
+    scopes: frozenset[str]
+
+    def require(self, scope: str) -> None:
+        if scope not in self.scopes:
+            raise Forbidden(f"this token lacks the {scope!r} scope", required=scope)
+
+
+def issue_token(settings: Settings, principal: Principal, now: datetime) -> tuple[str, int]:
+    """A signed token for `principal` and its lifetime in seconds."""
+    ttl = settings.token_ttl_seconds
+    claims = {
+        "iss": ISSUER,
+        "sub": f"{principal.kind}:{principal.id}",
+        "scope": " ".join(sorted(principal.scopes)),
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(seconds=ttl)).timestamp()),
+        "jti": uuid.uuid4().hex,
+    }
+    token = jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm=ALGORITHM)
+    return token, ttl
+
+
+def read_token(settings: Settings, token: str, now: datetime) -> Principal:
+    """The principal of a valid token; `Unauthorized` for anything else."""
+    try:
+        claims = jwt.decode(
+            token,
+            settings.secret_key.get_secret_value(),
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub", "iss"], "verify_exp": False},
+        )
+    except jwt.PyJWTError as exc:
+        raise Unauthorized("invalid access token") from exc
+    # Expiry against the injected clock, not the wall clock.
+    if int(claims["exp"]) <= int(now.timestamp()):
+        raise Unauthorized("access token has expired")
+    kind, _, raw_id = str(claims["sub"]).partition(":")
+    if kind != "customer" or not raw_id.isdecimal():
+        raise Unauthorized("invalid access token")
+    return Principal(kind, int(raw_id), frozenset(str(claims.get("scope", "")).split()))
