@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import re
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from html import escape
@@ -17,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from openteller import __version__
 from openteller.api.routes import accounts as account_routes
 from openteller.api.routes import auth as auth_routes
+from openteller.api.routes import loans as loan_routes
 from openteller.core import (
     Clock,
     OpenTellerError,
@@ -28,6 +32,9 @@ from openteller.core import (
 )
 from openteller.core.schema import current_revision
 from openteller.settings import Settings
+
+logger = logging.getLogger("openteller.api")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 
 
 def _envelope(status: int, code: str, message: str, details: Any = None) -> JSONResponse:
@@ -52,6 +59,16 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.state.clock = clock or SystemClock()
     app.include_router(auth_routes.router)
     app.include_router(account_routes.router)
+    app.include_router(loan_routes.router)
+
+    @app.middleware("http")
+    async def request_id(request: Request, call_next: Any) -> Any:
+        # Echo a caller's id when it is sane, otherwise mint one: every response has one.
+        given = request.headers.get("x-request-id", "")
+        rid = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = rid
+        return response
 
     @app.exception_handler(OpenTellerError)
     async def _domain_error(_: Request, exc: OpenTellerError) -> JSONResponse:
@@ -59,6 +76,12 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         if exc.http_status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="openteller"'
         return response
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        # Never a stack trace to the client; the server log keeps it.
+        logger.exception("unhandled error", exc_info=exc)
+        return _envelope(500, "internal_error", "internal server error")
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
