@@ -98,3 +98,18 @@ def test_an_unexpected_error_is_a_500_envelope_not_a_trace(
         "error": {"code": "internal_error", "message": "internal server error", "details": {}}
     }
     assert "disk on fire" not in response.text
+
+
+def test_metrics_count_requests_by_route_template(client: TestClient) -> None:
+    client.get("/health")
+    client.get("/health")
+    client.post("/v1/loans/quote", json={"amount": "5000.00", "term_months": 24})
+    client.get("/v1/nothing")
+    text = client.get("/metrics").text
+    assert 'openteller_http_requests_total{method="GET",route="/health",status="200"} 2.0' in text
+    assert (
+        'openteller_http_requests_total{method="POST",route="/v1/loans/quote",status="200"} 1.0'
+        in text
+    )
+    assert 'openteller_http_requests_total{method="GET",route="unmatched",status="404"} 1.0' in text
+    assert "openteller_http_request_duration_seconds_bucket" in text

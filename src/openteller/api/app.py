@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,12 +13,14 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from openteller import __version__
+from openteller.api.metrics import HttpMetrics
 from openteller.api.routes import accounts as account_routes
 from openteller.api.routes import auth as auth_routes
 from openteller.api.routes import loans as loan_routes
@@ -61,14 +64,25 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.include_router(account_routes.router)
     app.include_router(loan_routes.router)
 
+    metrics = HttpMetrics()
+
     @app.middleware("http")
     async def request_id(request: Request, call_next: Any) -> Any:
         # Echo a caller's id when it is sane, otherwise mint one: every response has one.
         given = request.headers.get("x-request-id", "")
         rid = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        started = time.perf_counter()
         response = await call_next(request)
         response.headers["X-Request-ID"] = rid
+        # Route templates, not raw paths: /v1/accounts/{account_id}, bounded label values.
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        metrics.observe(request.method, route, response.status_code, time.perf_counter() - started)
         return response
+
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus() -> Response:
+        """Prometheus text format (per worker process)."""
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     @app.exception_handler(OpenTellerError)
     async def _domain_error(_: Request, exc: OpenTellerError) -> JSONResponse:
