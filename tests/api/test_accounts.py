@@ -2,69 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import pytest
-from fastapi.testclient import TestClient
-
-from openteller.api import create_app
-from openteller.core import FixedClock, Ledger, make_engine, upgrade
-from openteller.core.demo.seeder import SeedOptions, seed_bank
-from openteller.settings import Settings
-from tests.conftest import NOW
-
-SETTINGS: dict[str, Any] = {
-    "environment": "test",
-    "password_hash_memory_kib": 64,
-    "password_hash_time_cost": 1,
-}
-
-
-@pytest.fixture
-def bank(tmp_path: Path) -> Iterator[tuple[TestClient, list[dict[str, Any]], FixedClock]]:
-    url = f"sqlite:///{tmp_path / 'api.db'}"
-    settings = Settings(database_url=url, **SETTINGS)
-    engine = make_engine(url)
-    upgrade(engine)
-    clock = FixedClock(NOW)
-    seeded = seed_bank(
-        engine, settings, SeedOptions(2, 1, 11, as_of=date(2026, 11, 14)), clock=clock
-    )
-    engine.dispose()
-    logins = [login.__dict__ for login in seeded.logins]
-    with TestClient(create_app(settings, clock)) as client:
-        yield client, logins, clock
-
-
-def _token(client: TestClient, login: dict[str, Any], scope: str = "") -> str:
-    response = client.post(
-        "/v1/auth/token",
-        data={
-            "grant_type": "password",
-            "username": login["username"],
-            "password": login["password"],
-            "scope": scope,
-        },
-    )
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert body["token_type"] == "bearer"
-    assert body["expires_in"] == 900
-    return str(body["access_token"])
-
-
-def _get(client: TestClient, path: str, token: str) -> Any:
-    return client.get(path, headers={"Authorization": f"Bearer {token}"})
+from openteller.core import Ledger
+from tests.api.conftest import get, token_for
 
 
 def test_customer_sees_own_accounts_and_balances(bank: Any) -> None:
     client, logins, clock = bank
-    token = _token(client, logins[0])
-    accounts = _get(client, "/v1/accounts", token).json()["accounts"]
+    token = token_for(client, logins[0])
+    accounts = get(client, "/v1/accounts", token).json()["accounts"]
     engine = client.app.state.engine
     with engine.connect() as conn:
         own = [
@@ -79,7 +28,7 @@ def test_customer_sees_own_accounts_and_balances(bank: Any) -> None:
     assert first["type"] == "checking"
     assert first["number_masked"].startswith("****")
     assert len(first["number_masked"]) == 8
-    balances = _get(client, f"/v1/accounts/{first['id']}/balances", token).json()
+    balances = get(client, f"/v1/accounts/{first['id']}/balances", token).json()
     expected = Ledger(engine, clock).balance(int(first["id"]))
     assert balances["ledger"] == str(expected.ledger)
     assert balances["available"] == str(expected.available)
@@ -88,13 +37,13 @@ def test_customer_sees_own_accounts_and_balances(bank: Any) -> None:
 
 def test_another_customers_account_is_404_like_a_missing_one(bank: Any) -> None:
     client, logins, _ = bank
-    token = _token(client, logins[0])
-    theirs = _get(client, "/v1/accounts", _token(client, logins[1])).json()["accounts"][0]["id"]
+    token = token_for(client, logins[0])
+    theirs = get(client, "/v1/accounts", token_for(client, logins[1])).json()["accounts"][0]["id"]
     for path in (f"/v1/accounts/{theirs}", f"/v1/accounts/{theirs}/balances"):
-        response = _get(client, path, token)
+        response = get(client, path, token)
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "not_found"
-    missing = _get(client, "/v1/accounts/999999", token)
+    missing = get(client, "/v1/accounts/999999", token)
     assert missing.status_code == 404
     assert missing.json()["error"]["message"] == "account not found"
 
@@ -123,20 +72,20 @@ def test_wrong_password_and_unknown_user_are_the_same_401(bank: Any) -> None:
 def test_requests_without_a_valid_token_are_401(bank: Any) -> None:
     client, logins, clock = bank
     assert client.get("/v1/accounts").status_code == 401
-    assert _get(client, "/v1/accounts", "not-a-jwt").json()["error"]["message"] == (
+    assert get(client, "/v1/accounts", "not-a-jwt").json()["error"]["message"] == (
         "invalid access token"
     )
-    token = _token(client, logins[0])
+    token = token_for(client, logins[0])
     clock.advance(timedelta(seconds=901))
-    expired = _get(client, "/v1/accounts", token)
+    expired = get(client, "/v1/accounts", token)
     assert expired.status_code == 401
     assert expired.json()["error"]["message"] == "access token has expired"
 
 
 def test_a_token_only_opens_what_its_scopes_allow(bank: Any) -> None:
     client, logins, _ = bank
-    token = _token(client, logins[0], scope="balances:read")
-    response = _get(client, "/v1/accounts", token)
+    token = token_for(client, logins[0], scope="balances:read")
+    response = get(client, "/v1/accounts", token)
     assert response.status_code == 403
     assert response.json()["error"] == {
         "code": "insufficient_scope",

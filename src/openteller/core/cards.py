@@ -252,3 +252,21 @@ def authorize(
             card_id=card.id,
         )
     )
+
+
+def customer_cards(conn: Connection, customer_id: int) -> list[CardView]:
+    """The customer's cards, newest first (replaced ones included, for history)."""
+    rows = conn.execute(
+        select(cards_t).where(cards_t.c.customer_id == customer_id).order_by(cards_t.c.id.desc())
+    )
+    return [_view(r) for r in rows]
+
+
+def customer_card(conn: Connection, customer_id: int, card_id: int) -> CardView:
+    """One of the customer's cards; another customer's id is `NotFound` like a missing one."""
+    row = conn.execute(
+        select(cards_t).where(cards_t.c.id == card_id, cards_t.c.customer_id == customer_id)
+    ).first()
+    if row is None:
+        raise NotFound("card not found", card_id=card_id)
+    return _view(row)
