@@ -291,3 +291,26 @@ def test_bulk_insert_reports_a_taken_key_as_integrity_error(
     with pytest.raises(IntegrityError), bank.engine.begin() as conn:
         bulk_insert(conn, transfers_t, [row, {**row, "idempotency_key": "other"}])
     assert check_ledger(bank.engine).transfers == 1
+
+
+def test_bulk_written_times_compare_equal_to_bound_parameters(
+    bank: Bank, two: tuple[int, int]
+) -> None:
+    """Rows written by the driver-level path store datetimes exactly as Core binds them,
+    so equality and range filters on them work (SQLite compares the stored text)."""
+    from sqlalchemy import func, select
+
+    from openteller.core.models import Transfer
+
+    a, b = two
+    bank.ledger.transfer_batch([_req("cmp-1", a, b, "1.00"), _req("cmp-2", a, b, "2.00")])
+    now = bank.clock.now()
+    with bank.engine.connect() as conn:
+        same = conn.execute(
+            select(func.count()).select_from(Transfer).where(Transfer.created_at == now)
+        ).scalar_one()
+        earlier = conn.execute(
+            select(func.count()).select_from(Transfer).where(Transfer.occurred_at < now)
+        ).scalar_one()
+    assert same == 3  # the funding transfer and the two batched ones
+    assert earlier == 0

@@ -67,6 +67,12 @@ from openteller.core.ledger import (
 )
 from openteller.core.money import format_money, from_minor, to_minor
 from openteller.core.schema import current_revision, head_revision, upgrade
+from openteller.core.statements import (
+    TransactionItem,
+    TransactionPage,
+    TransactionQuery,
+    account_transactions,
+)
 
 __all__ = [
     "BANK_ACCOUNTS",
@@ -97,10 +103,14 @@ __all__ = [
     "OpenTellerError",
     "ProductInfo",
     "SystemClock",
+    "TransactionItem",
+    "TransactionPage",
+    "TransactionQuery",
     "TransferRequest",
     "TransferResult",
     "Unauthorized",
     "ValidationFailed",
+    "account_transactions",
     "add_payee",
     "authorize",
     "bank_account",

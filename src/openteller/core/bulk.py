@@ -86,7 +86,9 @@ def driver_params(
     for name in names:
         key = (dialect.name, table.name, name)
         if key not in _PROCESSORS:
-            _PROCESSORS[key] = table.c[name].type.bind_processor(dialect)
+            # dialect_impl: a TypeDecorator's own bind_processor skips its impl's processor
+            # (SQLite would then store "12:00:00" where Core stores "12:00:00.000000").
+            _PROCESSORS[key] = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
         processors.append(_PROCESSORS[key])
     # Column by column: each distinct value is converted once (a batch shares its
     # booking time and currency), and zip() builds the row tuples in C.

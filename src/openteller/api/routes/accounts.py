@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
-from openteller.api.deps import ClockDep, CurrentCustomer, EngineDep
-from openteller.core import AccountView, Ledger, customer_account, customer_accounts
+from openteller.api.deps import ClockDep, CurrentCustomer, EngineDep, SettingsDep
+from openteller.core import (
+    AccountView,
+    Ledger,
+    TransactionQuery,
+    account_transactions,
+    customer_account,
+    customer_accounts,
+)
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
 
@@ -59,4 +69,61 @@ def get_balances(
         "available": str(balance.available),
         "spendable": None if balance.spendable is None else str(balance.spendable),
         "as_of": clock.now().isoformat(),
+    }
+
+
+@router.get("/{account_id}/transactions")
+def get_transactions(
+    account_id: int,
+    principal: CurrentCustomer,
+    engine: EngineDep,
+    settings: SettingsDep,
+    from_date: Annotated[date | None, Query(alias="from")] = None,
+    to_date: Annotated[date | None, Query(alias="to")] = None,
+    min_amount: Annotated[Decimal | None, Query(ge=0)] = None,
+    max_amount: Annotated[Decimal | None, Query(ge=0)] = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    category: Annotated[str | None, Query(max_length=40)] = None,
+    direction: Literal["debit", "credit"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> dict[str, Any]:
+    """Posted transactions, newest first; dates are the bank's local dates, inclusive;
+    amounts filter on the absolute amount; `q` searches merchant and description."""
+    principal.require("transactions:read")
+    query = TransactionQuery(
+        start=from_date,
+        end=to_date,
+        min_amount=min_amount,
+        max_amount=max_amount,
+        text=q,
+        category=category,
+        direction=direction,
+        limit=limit,
+        cursor=cursor,
+    )
+    with engine.connect() as conn:
+        page = account_transactions(
+            conn, principal.id, account_id, query, ZoneInfo(settings.timezone)
+        )
+    return {
+        "transactions": [
+            {
+                "id": str(t.transfer_id),
+                "occurred_at": t.occurred_at.isoformat(),
+                "booked_at": t.booked_at.isoformat(),
+                "amount": str(t.amount),
+                "currency": t.currency,
+                "direction": "credit" if t.amount > 0 else "debit",
+                "balance_after": str(t.balance_after),
+                "kind": t.kind,
+                "description": t.description,
+                "merchant": t.merchant,
+                "category": t.category,
+                "channel": t.channel,
+                "location": t.location,
+            }
+            for t in page.items
+        ],
+        "next_cursor": page.next_cursor,
     }
