@@ -305,3 +305,24 @@ def customer_account(conn: Connection, customer_id: int, account_id: int) -> Acc
     if row is None:
         raise NotFound("account not found", account_id=account_id)
     return _view(row)
+
+
+@dataclass(frozen=True)
+class PayeeView:
+    id: int
+    name: str
+    bank_name: str
+    routing_number: str
+    account_last4: str
+    created_at: datetime
+
+
+def customer_payees(conn: Connection, customer_id: int) -> list[PayeeView]:
+    """The customer's payees, by name."""
+    rows = conn.execute(
+        select(payees_t).where(payees_t.c.customer_id == customer_id).order_by(payees_t.c.name)
+    )
+    return [
+        PayeeView(r.id, r.name, r.bank_name, r.routing_number, r.account_last4, r.created_at)
+        for r in rows
+    ]

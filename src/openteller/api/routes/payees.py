@@ -1,0 +1,68 @@
+"""The signed-in customer's payees: list and add (ACH destinations for payments)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from openteller.api.deps import ClockDep, CurrentCustomer, EngineDep, SettingsDep
+from openteller.core import PayeeView, add_payee, bank_account, customer_payees
+
+router = APIRouter(prefix="/v1/payees", tags=["payees"])
+
+
+class NewPayee(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=120)
+    bank_name: str = Field(min_length=1, max_length=120)
+    routing_number: str = Field(pattern=r"^[0-9]{9}$", description="ABA routing number.")
+    account_number: str = Field(
+        pattern=r"^[0-9]{4,17}$", description="Kept as its last 4 digits only."
+    )
+
+
+def _payee(p: PayeeView) -> dict[str, Any]:
+    return {
+        "id": str(p.id),
+        "name": p.name,
+        "bank_name": p.bank_name,
+        "routing_number": p.routing_number,
+        "account_masked": f"****{p.account_last4}",
+        "created_at": p.created_at.isoformat(),
+    }
+
+
+@router.get("")
+def list_payees(principal: CurrentCustomer, engine: EngineDep) -> dict[str, Any]:
+    principal.require("accounts:read")
+    with engine.connect() as conn:
+        return {"payees": [_payee(p) for p in customer_payees(conn, principal.id)]}
+
+
+@router.post("", status_code=201)
+def create_payee(
+    body: NewPayee,
+    principal: CurrentCustomer,
+    engine: EngineDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> dict[str, Any]:
+    """Add a payee at another bank; the full account number is not stored."""
+    principal.require("payments:write")
+    now = clock.now()
+    with engine.begin() as conn:
+        payee_id = add_payee(
+            conn,
+            customer_id=principal.id,
+            name=body.name,
+            bank_name=body.bank_name,
+            routing_number=body.routing_number,
+            account_last4=body.account_number[-4:],
+            settlement_account_id=bank_account(conn, "settlement:ach", settings.base_currency, now),
+            now=now,
+        )
+        created = next(p for p in customer_payees(conn, principal.id) if p.id == payee_id)
+    return _payee(created)
