@@ -26,6 +26,7 @@ from openteller.api.routes import auth as auth_routes
 from openteller.api.routes import cards as card_routes
 from openteller.api.routes import loans as loan_routes
 from openteller.api.routes import payees as payee_routes
+from openteller.api.routes import payments as payment_routes
 from openteller.core import (
     Clock,
     OpenTellerError,
@@ -67,6 +68,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.include_router(loan_routes.router)
     app.include_router(card_routes.router)
     app.include_router(payee_routes.router)
+    app.include_router(payment_routes.router)
 
     metrics = HttpMetrics()
 
