@@ -8,10 +8,12 @@ from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
 
-from openteller.api.deps import ClockDep, EngineDep
-from openteller.core import read_catalog
+from openteller.api.deps import ClockDep, CurrentCustomer, EngineDep
+from openteller.core import from_minor, read_catalog
 from openteller.core.lending import quote_loan
+from openteller.core.models import Account, Loan, LoanInstallment
 
 router = APIRouter(prefix="/v1/loans", tags=["loans"])
 
@@ -64,3 +66,48 @@ def quote(body: QuoteRequest, engine: EngineDep, clock: ClockDep) -> dict[str, A
             for offer in offers
         ],
     }
+
+
+@router.get("")
+def list_loans(principal: CurrentCustomer, engine: EngineDep) -> dict[str, Any]:
+    """The customer's loans with their contract figures and next instalment."""
+    principal.require("accounts:read")
+    loans, schedule = Loan.__table__, LoanInstallment.__table__
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(loans).where(loans.c.customer_id == principal.id).order_by(loans.c.id)
+        ).all()
+        out = []
+        for loan in rows:
+            balance = conn.execute(
+                select(Account.balance_minor).where(Account.id == loan.account_id)
+            ).scalar_one()
+            upcoming = conn.execute(
+                select(schedule)
+                .where(schedule.c.loan_id == loan.id, schedule.c.balance_minor < -balance)
+                .order_by(schedule.c.number)
+                .limit(1)
+            ).first()
+            out.append(
+                {
+                    "id": str(loan.id),
+                    "account_id": str(loan.account_id),
+                    "product_code": loan.product_code,
+                    "principal": str(from_minor(loan.principal_minor, loan.currency)),
+                    "currency": loan.currency,
+                    "annual_rate": str(loan.annual_rate),
+                    "apr": str(loan.apr),
+                    "term_months": loan.term_months,
+                    "payment": str(from_minor(loan.payment_minor, loan.currency)),
+                    "status": loan.status,
+                    "outstanding": str(from_minor(max(0, -balance), loan.currency)),
+                    "next_payment": None
+                    if upcoming is None
+                    else {
+                        "number": upcoming.number,
+                        "due_date": upcoming.due_date.isoformat(),
+                        "amount": str(from_minor(upcoming.payment_minor, loan.currency)),
+                    },
+                }
+            )
+    return {"loans": out}
