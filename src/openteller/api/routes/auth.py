@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Annotated, Any
 
 from argon2 import PasswordHasher
@@ -15,8 +16,13 @@ from openteller.core.models import Customer
 from openteller.core.security import password_hasher, verify_password
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
-# Verifying against this when the username is unknown keeps both paths equally slow.
-_DUMMY_HASH = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1).hash("x")
+
+
+@cache
+def _dummy_hash(memory_kib: int, time_cost: int) -> str:
+    """A hash with the configured cost, made on first use (not at import): verifying an
+    unknown username against it keeps both answers equally slow."""
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=1).hash("x")
 
 
 @router.post("/token")
@@ -42,7 +48,8 @@ def token(
         ).first()
     hasher = password_hasher(settings)
     if row is None:
-        verify_password(hasher, _DUMMY_HASH, password)
+        dummy = _dummy_hash(settings.password_hash_memory_kib, settings.password_hash_time_cost)
+        verify_password(hasher, dummy, password)
         raise Unauthorized("incorrect username or password")
     if not verify_password(hasher, row.password_hash, password):
         raise Unauthorized("incorrect username or password")

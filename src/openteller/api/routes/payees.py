@@ -64,5 +64,13 @@ def create_payee(
             settlement_account_id=bank_account(conn, "settlement:ach", settings.base_currency, now),
             now=now,
         )
-        created = next(p for p in customer_payees(conn, principal.id) if p.id == payee_id)
-    return _payee(created)
+    return _payee(
+        PayeeView(
+            payee_id,
+            body.name.strip(),
+            body.bank_name,
+            body.routing_number,
+            body.account_number[-4:],
+            now,
+        )
+    )
