@@ -39,7 +39,7 @@ def test_health_reports_database_and_revision(client: TestClient) -> None:
         "status": "ok",
         "version": "0.1.0",
         "database": "sqlite",
-        "schema_revision": "0001",
+        "schema_revision": "0002",
     }
 
 

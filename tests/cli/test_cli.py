@@ -44,7 +44,7 @@ def _seed(db: str, *extra: str) -> subprocess.CompletedProcess[str]:
 def test_db_upgrade_reports_the_revision(db: str) -> None:
     done = run("db", "upgrade", "--db", db)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "database at revision 0001"
+    assert done.stdout.strip() == "database at revision 0002"
 
 
 def test_seed_json_prints_logins_and_check_passes(db: str) -> None:

@@ -15,10 +15,10 @@ def test_migrated_schema_matches_the_models(engine: Engine) -> None:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         diff = compare_metadata(context, Base.metadata)
     assert diff == []
-    assert current_revision(engine) == head_revision() == "0001"
+    assert current_revision(engine) == head_revision() == "0002"
 
 
 def test_reset_leaves_an_empty_migrated_database(engine: Engine) -> None:
-    assert reset(engine) == "0001"
+    assert reset(engine) == "0002"
     tables = set(inspect(engine).get_table_names())
     assert {t.name for t in Base.metadata.sorted_tables} <= tables

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import jwt
 
-from openteller.core import Forbidden, Unauthorized
+from openteller.core import Forbidden, InsufficientScope, StaffRole, Unauthorized
 from openteller.settings import Settings
 
 # Open Banking-style permissions a customer may consent to.
@@ -21,6 +21,8 @@ CUSTOMER_SCOPES = (
     "loans:write",
     "chat",
 )
+# A staff token carries one scope, the console, and the member's role.
+STAFF_SCOPE = "console"
 ALGORITHM = "HS256"
 ISSUER = "openteller"
 
@@ -29,13 +31,22 @@ ISSUER = "openteller"
 class Principal:
     """Who is calling, and what they consented to."""
 
-    kind: str  # "customer" (staff roles arrive with the console)
+    kind: str  # "customer" or "staff"
     id: int
     scopes: frozenset[str]
+    role: StaffRole | None = None  # staff only
 
     def require(self, scope: str) -> None:
         if scope not in self.scopes:
-            raise Forbidden(f"this token lacks the {scope!r} scope", required=scope)
+            raise InsufficientScope(f"this token lacks the {scope!r} scope", required=scope)
+
+    def require_role(self, *roles: StaffRole) -> None:
+        """Refuse staff whose role is not one of `roles` (403)."""
+        if self.role not in roles:
+            raise Forbidden(
+                "your staff role may not use this endpoint",
+                required_roles=sorted(r.value for r in roles),
+            )
 
 
 def issue_token(settings: Settings, principal: Principal, now: datetime) -> tuple[str, int]:
@@ -49,6 +60,8 @@ def issue_token(settings: Settings, principal: Principal, now: datetime) -> tupl
         "exp": int((now + timedelta(seconds=ttl)).timestamp()),
         "jti": uuid.uuid4().hex,
     }
+    if principal.role is not None:
+        claims["role"] = principal.role.value
     token = jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm=ALGORITHM)
     return token, ttl
 
@@ -69,6 +82,13 @@ def read_token(settings: Settings, token: str, now: datetime) -> Principal:
     if int(claims["exp"]) <= int(now.timestamp()):
         raise Unauthorized("access token has expired")
     kind, _, raw_id = str(claims["sub"]).partition(":")
-    if kind != "customer" or not raw_id.isdecimal():
+    if kind not in ("customer", "staff") or not raw_id.isdecimal():
         raise Unauthorized("invalid access token")
-    return Principal(kind, int(raw_id), frozenset(str(claims.get("scope", "")).split()))
+    scopes = frozenset(str(claims.get("scope", "")).split())
+    if kind == "customer":
+        return Principal(kind, int(raw_id), scopes)
+    try:
+        role = StaffRole(str(claims.get("role", "")))
+    except ValueError:
+        raise Unauthorized("invalid access token") from None
+    return Principal(kind, int(raw_id), scopes, role)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from openteller.api.auth import Principal, read_token
-from openteller.core import Clock, Unauthorized
+from openteller.core import Clock, Forbidden, NotFound, Unauthorized, get_staff
 from openteller.settings import Settings
 
 
@@ -32,6 +33,17 @@ EngineDep = Annotated[Engine, Depends(_engine)]
 ClockDep = Annotated[Clock, Depends(_clock)]
 
 
+def _session(engine: EngineDep) -> Iterator[Connection]:
+    """One connection in one transaction for the request: committed on success, rolled
+    back when the route raises. A route that takes it does all its database work on it:
+    on SQLite a second connection in the same request would wait for this one's lock."""
+    with engine.begin() as conn:
+        yield conn
+
+
+SessionDep = Annotated[Connection, Depends(_session)]
+
+
 def _principal(request: Request, settings: SettingsDep, clock: ClockDep) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
@@ -40,4 +52,25 @@ def _principal(request: Request, settings: SettingsDep, clock: ClockDep) -> Prin
     return read_token(settings, token.strip(), clock.now())
 
 
-CurrentCustomer = Annotated[Principal, Depends(_principal)]
+def _customer(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
+    if principal.kind != "customer":
+        raise Forbidden("this endpoint is for customers; staff use the console endpoints")
+    return principal
+
+
+def _staff(principal: Annotated[Principal, Depends(_principal)], engine: EngineDep) -> Principal:
+    if principal.kind != "staff":
+        raise Forbidden("this endpoint is for bank staff")
+    # Staff are few and powerful: a deactivated login stops working at once, not at expiry.
+    try:
+        with engine.connect() as conn:
+            member = get_staff(conn, principal.id)
+    except NotFound:
+        raise Unauthorized("this staff login is no longer valid") from None
+    if not member.active or member.role != principal.role:
+        raise Unauthorized("this staff login is no longer valid")
+    return principal
+
+
+CurrentCustomer = Annotated[Principal, Depends(_customer)]
+StaffUser = Annotated[Principal, Depends(_staff)]

@@ -85,6 +85,9 @@ def luhn_valid(number: str) -> bool:
 
 
 def create_customer(conn: Connection, customer: NewCustomer, now: datetime) -> int:
+    if "@" in customer.username:
+        # "@" marks a staff login (openteller.core.staff): the two never share a name.
+        raise ValidationFailed("a customer username may not contain '@'")
     taken = conn.execute(
         select(customers_t.c.id).where(customers_t.c.username == customer.username)
     ).first()

@@ -70,8 +70,16 @@ class Unauthorized(OpenTellerError):
 
 
 class Forbidden(OpenTellerError):
-    code = "insufficient_scope"
+    """The caller is known but may not do this (a customer at a staff route, a role)."""
+
+    code = "forbidden"
     http_status = 403
+
+
+class InsufficientScope(Forbidden):
+    """The token was not granted the consent scope this operation needs."""
+
+    code = "insufficient_scope"
 
 
 class NotFound(OpenTellerError):

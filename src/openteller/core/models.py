@@ -146,6 +146,28 @@ class LoanStatus(enum.StrEnum):
     PAID_OFF = "paid_off"
 
 
+class StaffRole(enum.StrEnum):
+    """What a member of staff does in the console; each role sees its own endpoints."""
+
+    ANALYST = "analyst"  # conversation and product analytics, experiments
+    COMPLIANCE = "compliance"  # audit, guardrails, fairness, customer records
+    PRODUCT = "product"  # catalog, prompts, evaluation
+
+
+class StaffUser(Base):
+    """A bank employee who signs in to the console (never a customer)."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[StaffRole] = mapped_column(_enum(StaffRole, "staff_role"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class Customer(Base):
     __tablename__ = "customers"
 

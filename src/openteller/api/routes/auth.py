@@ -1,4 +1,8 @@
-"""`POST /v1/auth/token`: OAuth2 password grant for customers."""
+"""`POST /v1/auth/token`: OAuth2 password grant for customers and staff.
+
+A username with an "@" is a staff login (see `openteller.core.staff`); any other is a
+customer's. Unknown names, wrong passwords and deactivated staff get the same 401.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,14 @@ from argon2 import PasswordHasher
 from fastapi import APIRouter, Form
 from sqlalchemy import select
 
-from openteller.api.auth import CUSTOMER_SCOPES, Principal, issue_token
+from openteller.api.auth import CUSTOMER_SCOPES, STAFF_SCOPE, Principal, issue_token
 from openteller.api.deps import ClockDep, EngineDep, SettingsDep
-from openteller.core import Unauthorized, ValidationFailed
+from openteller.core import (
+    Unauthorized,
+    ValidationFailed,
+    is_staff_username,
+    staff_credentials,
+)
 from openteller.core.models import Customer
 from openteller.core.security import password_hasher, verify_password
 
@@ -35,25 +44,41 @@ def token(
     password: Annotated[str, Form(max_length=256)],
     scope: Annotated[str, Form()] = "",
 ) -> dict[str, Any]:
-    """Exchange a customer's username and password for a short-lived bearer token."""
+    """Exchange a username and password for a short-lived bearer token.
+
+    Customers may narrow the token to some of their consent scopes; staff get the
+    `console` scope and their role."""
     if grant_type != "password":
         raise ValidationFailed("unsupported grant_type; use 'password'", grant_type=grant_type)
-    requested = frozenset(scope.split()) or frozenset(CUSTOMER_SCOPES)
-    unknown = requested - set(CUSTOMER_SCOPES)
+    staff = is_staff_username(username)
+    allowed = {STAFF_SCOPE} if staff else set(CUSTOMER_SCOPES)
+    requested = frozenset(scope.split()) or frozenset(allowed)
+    unknown = requested - allowed
     if unknown:
         raise ValidationFailed("unknown scope", scopes=sorted(unknown))
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(Customer.id, Customer.password_hash).where(Customer.username == username)
-        ).first()
     hasher = password_hasher(settings)
-    if row is None:
+    with engine.connect() as conn:
+        if staff:
+            member = staff_credentials(conn, username)
+            found = None if member is None else (member.id, member.password_hash)
+        else:
+            row = conn.execute(
+                select(Customer.id, Customer.password_hash).where(Customer.username == username)
+            ).first()
+            found = None if row is None else (int(row.id), str(row.password_hash))
+    if found is None:
         dummy = _dummy_hash(settings.password_hash_memory_kib, settings.password_hash_time_cost)
         verify_password(hasher, dummy, password)
         raise Unauthorized("incorrect username or password")
-    if not verify_password(hasher, row.password_hash, password):
+    if not verify_password(hasher, found[1], password):
         raise Unauthorized("incorrect username or password")
-    principal = Principal("customer", int(row.id), requested)
+    if staff:
+        assert member is not None
+        if not member.active:
+            raise Unauthorized("incorrect username or password")
+        principal = Principal("staff", member.id, requested, member.role)
+    else:
+        principal = Principal("customer", found[0], requested)
     access_token, ttl = issue_token(settings, principal, clock.now())
     return {
         "access_token": access_token,

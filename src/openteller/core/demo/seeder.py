@@ -53,10 +53,11 @@ from openteller.core.ledger import (
 )
 from openteller.core.lending import originate_loan, quote_loan
 from openteller.core.loans import add_months
-from openteller.core.models import Customer, SeedLabel
+from openteller.core.models import Customer, SeedLabel, StaffRole
 from openteller.core.money import from_minor
 from openteller.core.schema import analyze
 from openteller.core.security import password_hasher
+from openteller.core.staff import create_staff, staff_credentials
 from openteller.settings import Settings
 
 labels_t = cast(Table, SeedLabel.__table__)
@@ -104,6 +105,21 @@ class Login:
     customer_id: int
 
 
+@dataclass(frozen=True)
+class StaffLogin:
+    username: str
+    password: str
+    role: str
+
+
+# One console login per staff role.
+DEMO_STAFF = (
+    ("analyst@staff", "Avery Morgan", StaffRole.ANALYST),
+    ("compliance@staff", "Casey Whitfield", StaffRole.COMPLIANCE),
+    ("product@staff", "Parker Lindqvist", StaffRole.PRODUCT),
+)
+
+
 @dataclass
 class SeedResult:
     customers: int
@@ -117,6 +133,7 @@ class SeedResult:
     holds_declined: int = 0
     labels: dict[str, int] = field(default_factory=dict)
     logins: list[Login] = field(default_factory=list)
+    staff_logins: list[StaffLogin] = field(default_factory=list)
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -135,6 +152,7 @@ class SeedResult:
             "seconds": round(self.seconds, 2),
             "timings": self.timings,
             "logins": [login.__dict__ for login in self.logins],
+            "staff_logins": [login.__dict__ for login in self.staff_logins],
         }
 
 
@@ -258,6 +276,32 @@ def _build(
             ],
         )
     timings["passwords_wait"] = time_module.perf_counter() - mark
+    result.staff_logins = _add_staff(engine, settings, options, seed_clock.now())
+
+
+def _add_staff(
+    engine: Engine, settings: Settings, options: SeedOptions, now: datetime
+) -> list[StaffLogin]:
+    """The demo console logins; a name already taken is left as it is."""
+    rng = random.Random(f"{options.seed}:staff")
+    hasher = password_hasher(settings)
+    logins = []
+    with engine.begin() as conn:
+        for username, full_name, role in DEMO_STAFF:
+            words = rng.sample(_WORDS, 2)
+            password = f"{words[0].capitalize()}-{words[1]}-{rng.randint(1000, 9999)}"
+            if staff_credentials(conn, username) is not None:
+                continue
+            create_staff(
+                conn,
+                username=username,
+                full_name=full_name,
+                role=role,
+                password_hash=hasher.hash(password),
+                now=now,
+            )
+            logins.append(StaffLogin(username, password, role.value))
+    return logins
 
 
 def _people(options: SeedOptions) -> list[dict[str, Any]]:

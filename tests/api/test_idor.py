@@ -1,0 +1,115 @@
+"""IDOR matrix: customer A using customer B's ids gets 404 with no data, on every route that
+takes an id in its path or body, and B's resources are left as they were."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from tests.api.conftest import get, token_for
+
+# Every customer route with an id in its path, and the request made on it.
+PATH_ROUTES: dict[tuple[str, str], dict[str, Any]] = {
+    ("GET", "/v1/accounts/{account_id}"): {},
+    ("GET", "/v1/accounts/{account_id}/balances"): {},
+    ("GET", "/v1/accounts/{account_id}/transactions"): {},
+    ("POST", "/v1/cards/{card_id}/block"): {"reason": "lost"},
+    ("POST", "/v1/cards/{card_id}/unblock"): {},
+    ("POST", "/v1/cards/{card_id}/replace"): {"reason": "damaged"},
+    ("GET", "/v1/payments/{payment_id}"): {},
+}
+
+
+def _id_routes(client: Any) -> set[tuple[str, str]]:
+    """Every (method, path) in the published API that takes an id in its path."""
+    paths = client.get("/openapi.json").json()["paths"]
+    return {
+        (method.upper(), path)
+        for path, operations in paths.items()
+        if "{" in path and not path.startswith("/v1/staff/")  # staff: see test_staff.py
+        for method in operations
+    }
+
+
+def test_every_id_route_is_in_the_matrix(bank: Any) -> None:
+    client, _, _ = bank
+    # A new route that takes an id fails here until it is added to the matrix below.
+    assert _id_routes(client) == set(PATH_ROUTES)
+
+
+def _resources(client: Any, token: str) -> dict[str, str]:
+    accounts = get(client, "/v1/accounts", token).json()["accounts"]
+    checking = next(a["id"] for a in accounts if a["type"] == "checking")
+    savings = next(a["id"] for a in accounts if a["type"] == "savings")
+    card = get(client, "/v1/cards", token).json()["cards"][0]["id"]
+    payee = get(client, "/v1/payees", token).json()["payees"][0]["id"]
+    payment = client.post(
+        "/v1/payments",
+        json={"from_account_id": int(checking), "to_account_id": int(savings), "amount": "1.00"},
+        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "idor-setup"},
+    )
+    assert payment.status_code == 201, payment.text
+    return {
+        "account_id": checking,
+        "savings": savings,
+        "card_id": card,
+        "payee": payee,
+        "payment_id": payment.json()["id"],
+    }
+
+
+def test_another_customers_ids_answer_404_with_no_data(bank: Any) -> None:
+    client, logins, _ = bank
+    token_a, token_b = token_for(client, logins[0]), token_for(client, logins[1])
+    b = _resources(client, token_b)
+    cards_before = get(client, "/v1/cards", token_b).json()
+    for (method, template), body in PATH_ROUTES.items():
+        path = template.format(**b)
+        headers = {"Authorization": f"Bearer {token_a}"}
+        response = client.request(method, path, json=body or None, headers=headers)
+        assert response.status_code == 404, (method, path, response.text)
+        error = response.json()
+        assert list(error) == ["error"]
+        assert error["error"]["code"] == "not_found"
+        # The same answer as an id that does not exist at all.
+        unknown = client.request(
+            method,
+            template.format(**dict.fromkeys(b, "987654")),
+            json=body or None,
+            headers=headers,
+        )
+        assert unknown.status_code == 404
+        assert unknown.json()["error"]["code"] == error["error"]["code"]
+        assert unknown.json()["error"]["message"] == error["error"]["message"]
+    assert get(client, "/v1/cards", token_b).json() == cards_before
+
+
+def test_payments_with_another_customers_ids_in_the_body(bank: Any) -> None:
+    client, logins, _ = bank
+    token_a, token_b = token_for(client, logins[0]), token_for(client, logins[1])
+    b = _resources(client, token_b)
+    own = next(
+        a["id"]
+        for a in get(client, "/v1/accounts", token_a).json()["accounts"]
+        if a["type"] == "checking"
+    )
+
+    def ledger(token: str, account: str) -> Decimal:
+        return Decimal(get(client, f"/v1/accounts/{account}/balances", token).json()["ledger"])
+
+    before = (ledger(token_a, own), ledger(token_b, b["account_id"]), ledger(token_b, b["savings"]))
+    bodies = [
+        {"from_account_id": int(b["account_id"]), "to_account_id": int(own)},  # B's money
+        {"from_account_id": int(own), "to_account_id": int(b["savings"])},  # B's account
+        {"from_account_id": int(own), "payee_id": int(b["payee"])},  # B's payee
+    ]
+    for n, body in enumerate(bodies):
+        response = client.post(
+            "/v1/payments",
+            json={**body, "amount": "5.00"},
+            headers={"Authorization": f"Bearer {token_a}", "Idempotency-Key": f"idor-{n}"},
+        )
+        assert response.status_code == 404, (body, response.text)
+        assert response.json()["error"]["code"] == "not_found"
+    after = (ledger(token_a, own), ledger(token_b, b["account_id"]), ledger(token_b, b["savings"]))
+    assert after == before
