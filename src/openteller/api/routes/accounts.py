@@ -5,19 +5,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 
-from openteller.api.deps import ClockDep, CurrentCustomer, EngineDep, SettingsDep
-from openteller.core import (
-    AccountView,
-    Ledger,
-    TransactionQuery,
-    account_transactions,
-    customer_account,
-    customer_accounts,
-)
+from openteller.api.deps import ClockDep, CurrentCustomer
+from openteller.api.routes import CustomerCore
+from openteller.core import AccountView, TransactionQuery
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
 
@@ -36,33 +29,28 @@ def _account(a: AccountView) -> dict[str, Any]:
 
 
 @router.get("")
-def list_accounts(principal: CurrentCustomer, engine: EngineDep) -> dict[str, Any]:
+def list_accounts(principal: CurrentCustomer, core: CustomerCore) -> dict[str, Any]:
     """The customer's accounts."""
     principal.require("accounts:read")
-    with engine.connect() as conn:
-        accounts = customer_accounts(conn, principal.id)
-    return {"accounts": [_account(a) for a in accounts]}
+    return {"accounts": [_account(a) for a in core.list_accounts()]}
 
 
 @router.get("/{account_id}")
-def get_account(account_id: int, principal: CurrentCustomer, engine: EngineDep) -> dict[str, Any]:
+def get_account(account_id: int, principal: CurrentCustomer, core: CustomerCore) -> dict[str, Any]:
     """One account; another customer's id answers 404 like an unknown one."""
     principal.require("accounts:read")
-    with engine.connect() as conn:
-        return _account(customer_account(conn, principal.id, account_id))
+    return _account(core.get_account(account_id))
 
 
 @router.get("/{account_id}/balances")
 def get_balances(
-    account_id: int, principal: CurrentCustomer, engine: EngineDep, clock: ClockDep
+    account_id: int, principal: CurrentCustomer, core: CustomerCore, clock: ClockDep
 ) -> dict[str, Any]:
     """Ledger, held and available balance, and the overdraft or credit headroom."""
     principal.require("balances:read")
-    with engine.connect() as conn:
-        account = customer_account(conn, principal.id, account_id)
-    balance = Ledger(engine, clock).balance(account.id)
+    balance = core.balance(account_id)
     return {
-        "account_id": str(account.id),
+        "account_id": str(balance.account_id),
         "currency": balance.currency,
         "ledger": str(balance.ledger),
         "held": str(balance.held),
@@ -76,8 +64,7 @@ def get_balances(
 def get_transactions(
     account_id: int,
     principal: CurrentCustomer,
-    engine: EngineDep,
-    settings: SettingsDep,
+    core: CustomerCore,
     from_date: Annotated[date | None, Query(alias="from")] = None,
     to_date: Annotated[date | None, Query(alias="to")] = None,
     min_amount: Annotated[Decimal | None, Query(ge=0)] = None,
@@ -102,14 +89,12 @@ def get_transactions(
         limit=limit,
         cursor=cursor,
     )
-    with engine.connect() as conn:
-        page = account_transactions(
-            conn, principal.id, account_id, query, ZoneInfo(settings.timezone)
-        )
+    page = core.transactions(account_id, query)
     return {
         "transactions": [
             {
                 "id": str(t.transfer_id),
+                "posting_id": str(t.posting_id),
                 "occurred_at": t.occurred_at.isoformat(),
                 "booked_at": t.booked_at.isoformat(),
                 "amount": str(t.amount),

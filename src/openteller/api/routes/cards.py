@@ -2,33 +2,25 @@
 
 from __future__ import annotations
 
-import random
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, ConfigDict
 
-from openteller.api.deps import ClockDep, CurrentCustomer, EngineDep, SettingsDep
-from openteller.core import (
-    CardView,
-    block_card,
-    customer_card,
-    customer_cards,
-    replace_card,
-    unblock_card,
-)
+from openteller.api.deps import CurrentCustomer
+from openteller.api.routes import CustomerCore
+from openteller.core import CardInfo, CardReason
 
 router = APIRouter(prefix="/v1/cards", tags=["cards"])
-Reason = Literal["lost", "stolen", "fraud_suspected", "customer_request", "damaged"]
 
 
 class ReasonBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: Reason
+    reason: CardReason
 
 
-def _card(card: CardView) -> dict[str, Any]:
+def _card(card: CardInfo) -> dict[str, Any]:
     return {
         "id": str(card.id),
         "account_id": str(card.account_id),
@@ -44,10 +36,9 @@ def _card(card: CardView) -> dict[str, Any]:
 
 
 @router.get("")
-def list_cards(principal: CurrentCustomer, engine: EngineDep) -> dict[str, Any]:
+def list_cards(principal: CurrentCustomer, core: CustomerCore) -> dict[str, Any]:
     principal.require("accounts:read")
-    with engine.connect() as conn:
-        return {"cards": [_card(c) for c in customer_cards(conn, principal.id)]}
+    return {"cards": [_card(c) for c in core.list_cards()]}
 
 
 @router.post("/{card_id}/block")
@@ -55,24 +46,17 @@ def block(
     card_id: int,
     body: Annotated[ReasonBody, Body()],
     principal: CurrentCustomer,
-    engine: EngineDep,
-    clock: ClockDep,
+    core: CustomerCore,
 ) -> dict[str, Any]:
     """Block a card at once (idempotent). Lost, stolen or fraud blocks are final."""
     principal.require("cards:write")
-    with engine.begin() as conn:
-        customer_card(conn, principal.id, card_id)
-        return _card(block_card(conn, card_id, body.reason, clock.now()))
+    return _card(core.block_card(card_id, body.reason))
 
 
 @router.post("/{card_id}/unblock")
-def unblock(
-    card_id: int, principal: CurrentCustomer, engine: EngineDep, clock: ClockDep
-) -> dict[str, Any]:
+def unblock(card_id: int, principal: CurrentCustomer, core: CustomerCore) -> dict[str, Any]:
     principal.require("cards:write")
-    with engine.begin() as conn:
-        customer_card(conn, principal.id, card_id)
-        return _card(unblock_card(conn, card_id, clock.now()))
+    return _card(core.unblock_card(card_id))
 
 
 @router.post("/{card_id}/replace")
@@ -80,20 +64,8 @@ def replace(
     card_id: int,
     body: Annotated[ReasonBody, Body()],
     principal: CurrentCustomer,
-    engine: EngineDep,
-    clock: ClockDep,
-    settings: SettingsDep,
+    core: CustomerCore,
 ) -> dict[str, Any]:
     """Retire the card and issue a new number on the same account (mailed, never shown)."""
     principal.require("cards:write")
-    with engine.begin() as conn:
-        customer_card(conn, principal.id, card_id)
-        issued = replace_card(
-            conn,
-            card_id,
-            body.reason,
-            now=clock.now(),
-            rng=random.SystemRandom(),
-            secret=settings.secret_key.get_secret_value(),
-        )
-    return _card(issued.card)
+    return _card(core.replace_card(card_id, body.reason))

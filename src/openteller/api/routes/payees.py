@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from openteller.api.deps import ClockDep, CurrentCustomer, EngineDep, SettingsDep
-from openteller.core import PayeeView, add_payee, bank_account, customer_payees
+from openteller.api.deps import CurrentCustomer
+from openteller.api.routes import CustomerCore
+from openteller.core import PayeeView
 
 router = APIRouter(prefix="/v1/payees", tags=["payees"])
 
@@ -36,41 +37,19 @@ def _payee(p: PayeeView) -> dict[str, Any]:
 
 
 @router.get("")
-def list_payees(principal: CurrentCustomer, engine: EngineDep) -> dict[str, Any]:
+def list_payees(principal: CurrentCustomer, core: CustomerCore) -> dict[str, Any]:
     principal.require("accounts:read")
-    with engine.connect() as conn:
-        return {"payees": [_payee(p) for p in customer_payees(conn, principal.id)]}
+    return {"payees": [_payee(p) for p in core.list_payees()]}
 
 
 @router.post("", status_code=201)
-def create_payee(
-    body: NewPayee,
-    principal: CurrentCustomer,
-    engine: EngineDep,
-    clock: ClockDep,
-    settings: SettingsDep,
-) -> dict[str, Any]:
+def create_payee(body: NewPayee, principal: CurrentCustomer, core: CustomerCore) -> dict[str, Any]:
     """Add a payee at another bank; the full account number is not stored."""
     principal.require("payments:write")
-    now = clock.now()
-    with engine.begin() as conn:
-        payee_id = add_payee(
-            conn,
-            customer_id=principal.id,
-            name=body.name,
-            bank_name=body.bank_name,
-            routing_number=body.routing_number,
-            account_last4=body.account_number[-4:],
-            settlement_account_id=bank_account(conn, "settlement:ach", settings.base_currency, now),
-            now=now,
-        )
-    return _payee(
-        PayeeView(
-            payee_id,
-            body.name.strip(),
-            body.bank_name,
-            body.routing_number,
-            body.account_number[-4:],
-            now,
-        )
+    payee = core.add_payee(
+        name=body.name,
+        bank_name=body.bank_name,
+        routing_number=body.routing_number,
+        account_number=body.account_number,
     )
+    return _payee(payee)

@@ -1,33 +1,22 @@
 """`POST /v1/payments` and `GET /v1/payments/{id}`: money moves, exactly once.
 
 The `Idempotency-Key` header (1-40 characters) is required. The ledger's keys are global,
-so the customer's key is namespaced: the ledger key is a digest of (customer, key). A
-replay answers the first response with `Idempotency-Replayed: true`; the same key with
-another body is a 409.
+so the core namespaces the customer's key (a digest of customer and key). A replay
+answers the first response with `Idempotency-Replayed: true`; the same key with another
+body is a 409.
 """
 
 from __future__ import annotations
 
-import hashlib
 from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import Connection, select
 
-from openteller.api.deps import ClockDep, CurrentCustomer, EngineDep
-from openteller.core import (
-    InvalidIdempotencyKey,
-    Ledger,
-    NotFound,
-    TransferRequest,
-    TransferResult,
-    ValidationFailed,
-    customer_account,
-)
-from openteller.core.ledger import validate_key
-from openteller.core.models import Account, Payee
+from openteller.api.deps import CurrentCustomer
+from openteller.api.routes import CustomerCore
+from openteller.core import InvalidIdempotencyKey, Payment, PaymentOrder, validate_key
 
 router = APIRouter(prefix="/v1/payments", tags=["payments"])
 
@@ -49,38 +38,17 @@ class PaymentBody(BaseModel):
         return self
 
 
-def ledger_key(customer_id: int, key: str) -> str:
-    """The customer's key in the ledger's global key space (40 characters)."""
-    digest = hashlib.sha256(f"{customer_id}:{key}".encode()).hexdigest()
-    return f"api:{digest[:36]}"
-
-
-def _destination(conn: Connection, customer_id: int, body: PaymentBody) -> tuple[int, str, str]:
-    """(credit account, channel, counterparty name) of the payment."""
-    if body.to_account_id is not None:
-        own = customer_account(conn, customer_id, body.to_account_id)
-        return own.id, "internal", own.name
-    payee = conn.execute(
-        select(Payee.settlement_account_id, Payee.name).where(
-            Payee.id == body.payee_id, Payee.customer_id == customer_id
-        )
-    ).first()
-    if payee is None:
-        raise NotFound("payee not found", payee_id=body.payee_id)
-    return payee.settlement_account_id, "ach", payee.name
-
-
-def _payment(result: TransferResult, key: str | None) -> dict[str, Any]:
+def _payment(p: Payment) -> dict[str, Any]:
     return {
-        "id": str(result.id),
-        "status": result.status.value,
-        "idempotency_key": key,
-        "from_account_id": str(result.debit_account_id),
-        "amount": str(result.amount),
-        "currency": result.currency,
-        "description": result.description,
-        "counterparty": result.merchant,
-        "created_at": result.created_at.isoformat(),
+        "id": str(p.id),
+        "status": p.status.value,
+        "idempotency_key": p.idempotency_key,
+        "from_account_id": str(p.from_account_id),
+        "amount": str(p.amount),
+        "currency": p.currency,
+        "description": p.description,
+        "counterparty": p.counterparty,
+        "created_at": p.created_at.isoformat(),
     }
 
 
@@ -89,54 +57,31 @@ def create_payment(
     body: PaymentBody,
     response: Response,
     principal: CurrentCustomer,
-    engine: EngineDep,
-    clock: ClockDep,
+    core: CustomerCore,
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
     """Pay a payee or move money between your own accounts."""
     principal.require("payments:write")
     if idempotency_key is None:
         raise InvalidIdempotencyKey("the Idempotency-Key header is required")
-    validate_key(idempotency_key)
-    with engine.connect() as conn:
-        source = customer_account(conn, principal.id, body.from_account_id)
-        credit, channel, counterparty = _destination(conn, principal.id, body)
-    if credit == source.id:
-        raise ValidationFailed("the source and destination accounts are the same")
-    result = Ledger(engine, clock).transfer(
-        TransferRequest(
-            idempotency_key=ledger_key(principal.id, idempotency_key),
-            debit_account_id=source.id,
-            credit_account_id=credit,
-            amount=body.amount,
-            currency=body.currency,
-            kind="payment" if channel == "ach" else "transfer",
-            description=body.description or f"Payment to {counterparty}",
-            merchant=counterparty,
-            category="p2p" if channel == "ach" else "transfer",
-            channel=channel,
-        )
+    validate_key(idempotency_key)  # a bad key is refused before the body, as it always was
+    order = PaymentOrder(
+        from_account_id=body.from_account_id,
+        to_account_id=body.to_account_id,
+        payee_id=body.payee_id,
+        amount=body.amount,
+        currency=body.currency,
+        description=body.description,
     )
-    if result.replayed:
+    payment = core.pay(order, idempotency_key)
+    if payment.replayed:
         response.status_code = 200
         response.headers["Idempotency-Replayed"] = "true"
-    return _payment(result, idempotency_key)
+    return _payment(payment)
 
 
 @router.get("/{payment_id}")
-def get_payment(
-    payment_id: int, principal: CurrentCustomer, engine: EngineDep, clock: ClockDep
-) -> dict[str, Any]:
+def get_payment(payment_id: int, principal: CurrentCustomer, core: CustomerCore) -> dict[str, Any]:
     """A payment made from one of the customer's accounts."""
     principal.require("accounts:read")
-    try:
-        result = Ledger(engine, clock).get_transfer(payment_id)
-    except NotFound:
-        raise NotFound("payment not found", payment_id=payment_id) from None
-    with engine.connect() as conn:
-        owner = conn.execute(
-            select(Account.customer_id).where(Account.id == result.debit_account_id)
-        ).scalar_one_or_none()
-    if owner != principal.id:
-        raise NotFound("payment not found", payment_id=payment_id)
-    return _payment(result, None)  # the client's key is kept only as a digest
+    return _payment(core.get_payment(payment_id))
