@@ -46,6 +46,20 @@ class Settings(BaseSettings):
         description="Argon2id memory cost in KiB (OWASP minimum profile: 19 MiB, t=2, p=1).",
     )
     password_hash_time_cost: int = Field(default=2, ge=1, description="Argon2id iterations.")
+    max_body_bytes: int = Field(
+        default=65_536, ge=1024, description="Largest request body the API accepts (413 above)."
+    )
+    rate_limit_per_minute: int = Field(
+        default=600, ge=0, description="Requests a minute per token subject or address; 0: off."
+    )
+    rate_limit_store_url: str = Field(
+        default="memory://",
+        pattern=r"^(memory|redis|rediss|unix)://",
+        description="Where request counts live: memory:// (one process) or a Redis URL (shared).",
+    )
+    rate_limit_key_prefix: str = Field(
+        default="openteller:ratelimit:", description="Namespace of the rate-limit keys in Redis."
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_secret(self) -> Settings:
