@@ -42,6 +42,7 @@ test: lint
 bench: install
 	$(BIN)/python bench/ledger_throughput.py
 	$(BIN)/python bench/seed.py
+	$(BIN)/python bench/api_load.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -14,12 +14,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from openteller import __version__
+from openteller.api.limits import install_limits
 from openteller.api.metrics import HttpMetrics
 from openteller.api.routes import accounts as account_routes
 from openteller.api.routes import auth as auth_routes
@@ -27,6 +28,7 @@ from openteller.api.routes import cards as card_routes
 from openteller.api.routes import loans as loan_routes
 from openteller.api.routes import payees as payee_routes
 from openteller.api.routes import payments as payment_routes
+from openteller.api.routes import staff as staff_routes
 from openteller.core import (
     Clock,
     OpenTellerError,
@@ -69,7 +71,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.include_router(card_routes.router)
     app.include_router(payee_routes.router)
     app.include_router(payment_routes.router)
+    app.include_router(staff_routes.router)
 
+    install_limits(app, settings)  # before request_id: its responses get an X-Request-ID
     metrics = HttpMetrics()
 
     @app.middleware("http")
@@ -87,8 +91,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
 
     @app.get("/metrics", include_in_schema=False)
     def prometheus() -> Response:
-        """Prometheus text format (per worker process)."""
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        """Prometheus text format (all workers' totals in multiprocess mode)."""
+        return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     @app.exception_handler(OpenTellerError)
     async def _domain_error(_: Request, exc: OpenTellerError) -> JSONResponse:
@@ -151,6 +155,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
                     "description": p.description,
                     "version": p.version,
                     "effective_date": p.effective_date.isoformat(),
+                    "active": p.active,
                     "rates": [_plain(r.__dict__) for r in p.rates],
                     "fees": [_plain(f.__dict__) for f in p.fees],
                     "limits": [_plain(lim.__dict__) for lim in p.limits],

@@ -83,6 +83,14 @@ def seed(
     out.print(table)
     if len(shown) < len(result.logins):
         out.print(f"... and {len(result.logins) - len(shown)} more (use --json for all)")
+    if result.staff_logins:
+        staff = Table(title="Staff console logins", title_justify="left")
+        staff.add_column("role")
+        staff.add_column("username")
+        staff.add_column("password")
+        for member in result.staff_logins:
+            staff.add_row(member.role, member.username, member.password)
+        out.print(staff)
 
 
 @app.command()
@@ -90,10 +98,15 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+    access_log: Annotated[
+        bool, typer.Option(help="Log one line per request (off under load tests).")
+    ] = True,
     db: DbOption = None,
 ) -> None:
     """Serve the API and web app (uvicorn)."""
     import os
+    import shutil
+    import tempfile
 
     import uvicorn
 
@@ -106,11 +119,23 @@ def serve(
     # Workers are separate processes: they rebuild Settings from the environment.
     os.environ["OPENTELLER_DATABASE_URL"] = settings.database_url
     out.print(f"OpenTeller serving {settings.bank_name} on http://{host}:{port}")
-    uvicorn.run(
-        "openteller.api:app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-    )
+    # Several workers share /metrics through prometheus-client's multiprocess mode: its
+    # variable must be set before the workers import the library, and the directory must
+    # start empty (stale files would be summed). A directory the caller set is theirs.
+    metrics_dir = None
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        metrics_dir = tempfile.mkdtemp(prefix="openteller-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    try:
+        uvicorn.run(
+            "openteller.api:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            access_log=access_log,
+        )
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
