@@ -10,6 +10,7 @@ import httpx
 import jwt
 import pytest
 
+from openteller.api import create_app
 from openteller.core import (
     AccountKind,
     CardReason,
@@ -21,6 +22,7 @@ from openteller.core import (
     LocalCoreBanking,
     NotFound,
     PaymentOrder,
+    RateLimited,
     TransactionQuery,
     Unauthorized,
     request_token,
@@ -168,3 +170,22 @@ def test_answers_are_mapped_to_the_cores_errors(
 
 def test_card_reasons_are_the_cards_module_reasons() -> None:
     assert set(typing.get_args(CardReason)) == BLOCK_REASONS
+
+
+def test_a_rate_limited_answer_is_rate_limited_with_its_wait(bank: SeededBank) -> None:
+    # The server's own limiter, at 3 requests a minute; the clock stands at 12:00:00.
+    limited = ApiServer(
+        create_app(bank.settings.model_copy(update={"rate_limit_per_minute": 3}), bank.clock)
+    )
+    limited.start()
+    try:
+        with _http(limited, bank) as remote:  # the token request counts for the address
+            remote.list_accounts()
+            remote.list_payees()
+            remote.list_cards()
+            with pytest.raises(RateLimited) as caught:
+                remote.list_loans()
+    finally:
+        limited.stop()
+    assert caught.value.details["retry_after"] == 60
+    assert caught.value.message == "more than 3 requests a minute; retry in 60 s"

@@ -64,6 +64,7 @@ from openteller.core.errors import (
     AlreadyExists,
     CardBlocked,
     Conflict,
+    CoreUnavailable,
     CurrencyMismatch,
     Forbidden,
     IdempotencyConflict,
@@ -74,6 +75,9 @@ from openteller.core.errors import (
     InvalidState,
     NotFound,
     OpenTellerError,
+    PayloadTooLarge,
+    RateLimited,
+    RateLimitUnavailable,
     Unauthorized,
     ValidationFailed,
 )
@@ -96,7 +100,7 @@ from openteller.core.models import (
     TransferStatus,
 )
 from openteller.core.money import format_money, from_minor, to_minor
-from openteller.core.remote import AccessToken, CoreUnavailable, HttpCoreBanking, request_token
+from openteller.core.remote import AccessToken, HttpCoreBanking, request_token
 from openteller.core.schema import current_revision, head_revision, upgrade
 from openteller.core.staff import (
     StaffCredentials,
@@ -161,10 +165,13 @@ __all__ = [
     "NotFound",
     "OpenTellerError",
     "PayeeView",
+    "PayloadTooLarge",
     "Payment",
     "PaymentOrder",
     "ProductInfo",
     "QuoteOffer",
+    "RateLimitUnavailable",
+    "RateLimited",
     "StaffCredentials",
     "StaffRole",
     "StaffView",

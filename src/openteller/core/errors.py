@@ -117,6 +117,32 @@ class InsufficientFunds(OpenTellerError):
     http_status = 422
 
 
+class PayloadTooLarge(OpenTellerError):
+    code = "payload_too_large"
+    http_status = 413
+
+
+class RateLimited(OpenTellerError):
+    """Too many requests in the window; `details["retry_after"]` says how many seconds."""
+
+    code = "rate_limited"
+    http_status = 429
+
+
+class RateLimitUnavailable(OpenTellerError):
+    """The shared rate-limit store did not answer, so a write was refused (fail closed)."""
+
+    code = "rate_limit_unavailable"
+    http_status = 503
+
+
+class CoreUnavailable(OpenTellerError):
+    """The core banking API did not answer, or answered something that is not the API's."""
+
+    code = "core_unavailable"
+    http_status = 502
+
+
 def _all_subclasses(cls: type[OpenTellerError]) -> list[type[OpenTellerError]]:
     found: list[type[OpenTellerError]] = []
     sub: type[OpenTellerError]

@@ -35,9 +35,13 @@ from openteller.core.catalog import Fee, Limit, ProductInfo, Rate
 from openteller.core.errors import (
     ERRORS_BY_CODE,
     Conflict,
+    CoreUnavailable,
     Forbidden,
     NotFound,
     OpenTellerError,
+    PayloadTooLarge,
+    RateLimited,
+    RateLimitUnavailable,
     Unauthorized,
     ValidationFailed,
 )
@@ -56,20 +60,16 @@ DEFAULT_TIMEOUT = 10.0
 _T = TypeVar("_T")
 
 
-class CoreUnavailable(OpenTellerError):
-    """The core banking API did not answer, or answered something that is not the API's."""
-
-    code = "core_unavailable"
-    http_status = 502
-
-
 # An unknown error code still maps by its status (a newer server may add codes).
 _BY_STATUS: dict[int, type[OpenTellerError]] = {
     401: Unauthorized,
     403: Forbidden,
     404: NotFound,
     409: Conflict,
+    413: PayloadTooLarge,
     422: ValidationFailed,
+    429: RateLimited,
+    503: RateLimitUnavailable,
 }
 
 
@@ -354,11 +354,14 @@ def error_from_response(response: httpx.Response) -> OpenTellerError:
             f"the core banking API answered {response.status_code} without an error envelope",
             status=response.status_code,
         )
-    if response.status_code >= 500:
-        return CoreUnavailable(message, status=response.status_code, code=code)
     cls = ERRORS_BY_CODE.get(code) or _BY_STATUS.get(response.status_code, OpenTellerError)
+    if response.status_code >= 500 and cls is not RateLimitUnavailable:
+        return CoreUnavailable(message, status=response.status_code, code=code)
     exc = cls(message)
     exc.details = details  # as sent: keys need not be valid keyword names
+    retry_after = response.headers.get("retry-after", "")
+    if retry_after.isdecimal():
+        exc.details.setdefault("retry_after", int(retry_after))
     return exc
 
 
