@@ -186,8 +186,7 @@ class LocalCoreBanking:
             return customer_account(conn, self._customer_id, account_id)
 
     def balance(self, account_id: int) -> Balance:
-        account = self.get_account(account_id)
-        return self.ledger.balance(account.id)
+        return self.ledger.balance(account_id, customer_id=self._customer_id)
 
     def transactions(
         self, account_id: int, query: TransactionQuery | None = None

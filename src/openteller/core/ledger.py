@@ -307,9 +307,14 @@ class Ledger:
 
     # ------------------------------------------------------------------- balances
 
-    def balance(self, account_id: int) -> Balance:
+    def balance(self, account_id: int, *, customer_id: int | None = None) -> Balance:
+        """The account's balances; with `customer_id`, only if that customer owns it (one
+        query, and another customer's id is `NotFound` like a missing one)."""
+        stmt = select(accounts_t).where(accounts_t.c.id == account_id)
+        if customer_id is not None:
+            stmt = stmt.where(accounts_t.c.customer_id == customer_id)
         with self.engine.connect() as conn:
-            row = conn.execute(select(accounts_t).where(accounts_t.c.id == account_id)).first()
+            row = conn.execute(stmt).first()
         if row is None:
             raise NotFound("account not found", account_id=account_id)
         available = row.balance_minor - row.held_minor
