@@ -26,6 +26,8 @@ from openteller.core.schema import upgrade
 POSTGRES_URL = os.environ.get(
     "OPENTELLER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
+# The newest migration: bump it with each new file in core/migrations/versions.
+HEAD_REVISION = "0002"
 NOW = datetime(2026, 11, 15, 12, 0, tzinfo=UTC)
 
 

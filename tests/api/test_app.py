@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from openteller.api import create_app
 from openteller.core import make_engine, upgrade
 from openteller.settings import Settings
+from tests.conftest import HEAD_REVISION
 
 
 def _client(url: str) -> Iterator[TestClient]:
@@ -39,7 +40,7 @@ def test_health_reports_database_and_revision(client: TestClient) -> None:
         "status": "ok",
         "version": "0.1.0",
         "database": "sqlite",
-        "schema_revision": "0002",
+        "schema_revision": HEAD_REVISION,
     }
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import HEAD_REVISION
+
 ENV = {
     **os.environ,
     "OPENTELLER_PASSWORD_HASH_MEMORY_KIB": "64",
@@ -44,7 +46,7 @@ def _seed(db: str, *extra: str) -> subprocess.CompletedProcess[str]:
 def test_db_upgrade_reports_the_revision(db: str) -> None:
     done = run("db", "upgrade", "--db", db)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "database at revision 0002"
+    assert done.stdout.strip() == f"database at revision {HEAD_REVISION}"
 
 
 def test_seed_json_prints_logins_and_check_passes(db: str) -> None:
