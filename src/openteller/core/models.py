@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -437,6 +438,84 @@ class SeedLabel(Base):
     label: Mapped[str] = mapped_column(String(24))
     series: Mapped[str | None] = mapped_column(String(80), nullable=True)
     detail: Mapped[str] = mapped_column(String(200), default="")
+
+
+# ------------------------------------------------------------------ assistant
+# The assistant's and analytics' tables live in this one schema too, so a single Alembic
+# history migrates everything; their own packages read and write them.
+
+
+class ChatSessionStatus(enum.StrEnum):
+    ACTIVE = "active"
+    CLOSED = "closed"
+    HANDED_OFF = "handed_off"
+
+
+class ChatSession(Base):
+    """One conversation: its dialogue state lives here, so any worker serves any turn."""
+
+    __tablename__ = "chat_sessions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random, unguessable
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    status: Mapped[ChatSessionStatus] = mapped_column(_enum(ChatSessionStatus, "chat_status"))
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    turns: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=0)  # optimistic concurrency
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class ChatMessage(Base):
+    """The transcript: what the customer said and what the assistant answered."""
+
+    __tablename__ = "chat_messages"
+    __table_args__ = (UniqueConstraint("session_id", "turn", "role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("chat_sessions.id"), index=True)
+    turn: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(16))  # customer | assistant
+    text: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class HandoffTicket(Base):
+    """Work for a person: a dispute, a fraud report, a complaint, a request for a human."""
+
+    __tablename__ = "handoff_tickets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    session_id: Mapped[str | None] = mapped_column(
+        ForeignKey("chat_sessions.id"), nullable=True, index=True
+    )
+    reason: Mapped[str] = mapped_column(String(32))
+    priority: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16))
+    summary: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    transcript: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ConversationEventRow(Base):
+    """Analytics events of conversations (`openteller.analytics.events` defines them)."""
+
+    __tablename__ = "conversation_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(32), unique=True)
+    schema_version: Mapped[int] = mapped_column(Integer)
+    event_type: Mapped[str] = mapped_column(String(32), index=True)
+    session_id: Mapped[str] = mapped_column(String(32), index=True)
+    customer_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    turn: Mapped[int] = mapped_column(Integer)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    intent: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 def row_dict(obj: Any) -> dict[str, Any]:
