@@ -186,3 +186,8 @@ def test_a_seeded_loan_shows_what_is_owed_now(bank: SeededBank, me: CoreBanking)
     assert loan.next_payment is not None
     assert loan.next_payment.number == paid + 1
     assert loan.apr > loan.annual_rate  # the 1 % fee is in the APR
+
+
+def test_a_quote_for_a_product_that_is_not_a_loan_is_refused(me: CoreBanking) -> None:
+    with pytest.raises(ValidationFailed, match="everyday_checking is not a loan product"):
+        me.loan_quote(Decimal("5000.00"), 36, product_code="everyday_checking")

@@ -222,3 +222,24 @@ def test_orders_no_bank_could_accept_are_refused_when_made(fields: dict[str, obj
     values: dict[str, object] = {"from_account_id": 1, "amount": Decimal("1.00"), **fields}
     with pytest.raises(ValidationFailed):
         PaymentOrder(**values)  # type: ignore[arg-type]
+
+
+def test_payments_leave_checking_or_savings_only(bank: SeededBank, me: CoreBanking) -> None:
+    checking = _account(me, AccountKind.CHECKING)
+    for kind in (AccountKind.CREDIT_CARD, AccountKind.LOAN):
+        source = _account(me, kind)
+        before = bank.ledger_balance(source)
+        with pytest.raises(ValidationFailed) as refused:
+            me.pay(PaymentOrder(source, Decimal("10.00"), to_account_id=checking), f"from-{kind}")
+        assert refused.value.message == "payments leave a checking or savings account"
+        assert refused.value.details["account_type"] == kind.value
+        assert bank.ledger_balance(source) == before
+
+
+def test_a_conflict_names_the_customers_own_key(me: CoreBanking) -> None:
+    checking = _account(me, AccountKind.CHECKING)
+    payee = me.list_payees()[0].id
+    me.pay(PaymentOrder(checking, Decimal("3.00"), payee_id=payee), "my-own-key")
+    with pytest.raises(IdempotencyConflict) as conflict:
+        me.pay(PaymentOrder(checking, Decimal("4.00"), payee_id=payee), "my-own-key")
+    assert conflict.value.details["idempotency_key"] == "my-own-key"

@@ -56,12 +56,13 @@ from openteller.core.cards import (
 )
 from openteller.core.catalog import ProductInfo, read_catalog
 from openteller.core.clock import Clock
-from openteller.core.errors import NotFound, ValidationFailed
+from openteller.core.errors import NotFound, OpenTellerError, ValidationFailed
 from openteller.core.ledger import Balance, Ledger, TransferRequest, TransferResult
 from openteller.core.ledger_types import validate_key
 from openteller.core.lending import quote_loan
 from openteller.core.models import (
     Account,
+    AccountKind,
     Loan,
     LoanInstallment,
     LoanStatus,
@@ -82,6 +83,8 @@ schedule_t = cast(Table, LoanInstallment.__table__)
 payees_t = cast(Table, Payee.__table__)
 
 _ACCOUNT_NUMBER = re.compile(r"[0-9]{4,17}")
+# Accounts a payment may leave; loans and card lines are drawn on only by their own flows.
+PAYABLE_FROM = frozenset({AccountKind.CHECKING, AccountKind.SAVINGS})
 
 
 # ------------------------------------------------------------------------------ port
@@ -230,11 +233,39 @@ class LocalCoreBanking:
             credit, channel, counterparty = self._destination(conn, order)
         if credit == source.id:
             raise ValidationFailed("the source and destination accounts are the same")
+        if source.kind not in PAYABLE_FROM:
+            # Drawing on a loan or a card line is borrowing, with its own terms and fees:
+            # not something a payment may do on the side.
+            raise ValidationFailed(
+                "payments leave a checking or savings account",
+                account_id=source.id,
+                account_type=source.kind.value,
+            )
+        try:
+            result = self._transfer(
+                order, idempotency_key, source.id, credit, channel, counterparty
+            )
+        except OpenTellerError as exc:
+            # The ledger names its own key; the customer knows theirs.
+            if "idempotency_key" in exc.details:
+                exc.details["idempotency_key"] = idempotency_key
+            raise
+        return _payment(result, idempotency_key)
+
+    def _transfer(
+        self,
+        order: PaymentOrder,
+        idempotency_key: str,
+        source_id: int,
+        credit: int,
+        channel: str,
+        counterparty: str,
+    ) -> TransferResult:
         ach = channel == "ach"
-        result = self.ledger.transfer(
+        return self.ledger.transfer(
             TransferRequest(
                 idempotency_key=ledger_key(self._customer_id, idempotency_key),
-                debit_account_id=source.id,
+                debit_account_id=source_id,
                 credit_account_id=credit,
                 amount=order.amount,
                 currency=order.currency,
@@ -245,7 +276,6 @@ class LocalCoreBanking:
                 channel=channel,
             )
         )
-        return _payment(result, idempotency_key)
 
     def _destination(self, conn: Connection, order: PaymentOrder) -> tuple[int, str, str]:
         """(credit account, channel, counterparty name) of the order."""
@@ -350,6 +380,10 @@ def quote_tiers(
     amount = parse_amount(amount)
     with engine.connect() as conn:
         product = read_catalog(conn).product(product_code)
+        if product.kind != AccountKind.LOAN:
+            raise ValidationFailed(
+                f"{product.code} is not a loan product", product_code=product.code
+            )
         to_minor(amount, product.currency)  # > 0 and no sub-cent digits, whatever the tiers
         tiers = [r.tier for r in product.rates if r.code == "interest_rate"]
         offers = [
