@@ -9,6 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
+from argon2 import PasswordHasher
 from sqlalchemy import Connection, Table, insert, select, update
 
 from openteller.core.errors import AlreadyExists, InvalidState, NotFound, ValidationFailed
@@ -21,6 +22,7 @@ from openteller.core.models import (
     Product,
 )
 from openteller.core.money import to_minor
+from openteller.core.security import verify_password
 
 accounts_t = cast(Table, Account.__table__)
 customers_t = cast(Table, Customer.__table__)
@@ -329,3 +331,29 @@ def customer_payees(conn: Connection, customer_id: int) -> list[PayeeView]:
         PayeeView(r.id, r.name, r.bank_name, r.routing_number, r.account_last4, r.created_at)
         for r in rows
     ]
+
+
+def authenticate_customer(
+    conn: Connection, hasher: PasswordHasher, username: str, password: str
+) -> int | None:
+    """The customer's id when the password is theirs; None for a wrong password or an
+    unknown name (both cost one hash verification)."""
+    row = conn.execute(
+        select(customers_t.c.id, customers_t.c.password_hash).where(
+            customers_t.c.username == username
+        )
+    ).first()
+    if row is None:
+        verify_password(hasher, _unknown_user_hash(hasher), password)
+        return None
+    return int(row.id) if verify_password(hasher, row.password_hash, password) else None
+
+
+_UNKNOWN_HASHES: dict[tuple[int, int], str] = {}
+
+
+def _unknown_user_hash(hasher: PasswordHasher) -> str:
+    key = (hasher.time_cost, hasher.memory_cost)
+    if key not in _UNKNOWN_HASHES:
+        _UNKNOWN_HASHES[key] = hasher.hash("unknown user")
+    return _UNKNOWN_HASHES[key]
