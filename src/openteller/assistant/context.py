@@ -1,0 +1,127 @@
+"""What a flow sees during one turn: the customer's core (scoped), the clock, the turn's
+events, and small formatting helpers. Everything the customer reads about money comes
+from a core call made in this turn, never from the model or the message."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cached_property
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from openteller.analytics import ConversationEvent, EventType
+from openteller.core import (
+    AccountKind,
+    AccountView,
+    CardInfo,
+    Clock,
+    CoreBanking,
+    OpenTellerError,
+    PayeeView,
+)
+
+_T = TypeVar("_T")
+
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
+
+
+def money(amount: Decimal, currency: str = "USD") -> str:
+    """`$1,234.50`; a negative amount as `-$12.00`."""
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    sign = "-" if amount < 0 else ""
+    body = f"{abs(amount):,.2f}" if currency != "JPY" else f"{abs(amount):,.0f}"
+    return f"{sign}{symbol}{body}" if symbol else f"{sign}{body} {currency}"
+
+
+def account_label(account: AccountView) -> str:
+    return f"{account.name} ****{account.number_last4}"
+
+
+def card_label(card: CardInfo) -> str:
+    return f"{card.network.title()} {card.kind} card ****{card.last4}"
+
+
+def day(d: date) -> str:
+    return f"{d:%b} {d.day}, {d.year}"
+
+
+@dataclass
+class Reply:
+    """One assistant message and what the channel may show with it."""
+
+    text: str
+    template: str  # which template produced it (recorded in the events)
+    suggestions: list[str] = field(default_factory=list)
+    citations: list[dict[str, Any]] = field(default_factory=list)
+    pending_confirmation: dict[str, Any] | None = None
+    handoff: dict[str, Any] | None = None
+
+
+@dataclass
+class TurnContext:
+    core: CoreBanking
+    clock: Clock
+    tz: ZoneInfo
+    session_id: str
+    turn: int
+    customer_id: int
+    events: list[ConversationEvent] = field(default_factory=list)
+    tickets: list[dict[str, Any]] = field(default_factory=list)
+    tool_ms: float = 0.0
+
+    @property
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    @property
+    def today(self) -> date:
+        return self.clock.now().astimezone(self.tz).date()
+
+    def call(self, tool: str, fn: Callable[[], _T]) -> _T:
+        """Run one core call, recording its outcome and time as a `tool_call` event."""
+        started = time.perf_counter()
+        outcome = "ok"
+        try:
+            return fn()
+        except OpenTellerError as exc:
+            outcome = exc.code
+            raise
+        finally:
+            ms = (time.perf_counter() - started) * 1000
+            self.tool_ms += ms
+            self.event(EventType.TOOL_CALL, tool=tool, outcome=outcome, ms=round(ms, 2))
+
+    def event(self, kind: EventType, *, intent: str | None = None, **payload: Any) -> None:
+        self.events.append(
+            ConversationEvent(
+                kind,
+                self.session_id,
+                self.turn,
+                self.clock.now(),
+                self.customer_id,
+                intent=intent,
+                payload=payload,
+            )
+        )
+
+    @cached_property
+    def accounts(self) -> list[AccountView]:
+        return self.call("list_accounts", self.core.list_accounts)
+
+    @cached_property
+    def payees(self) -> list[PayeeView]:
+        return self.call("list_payees", self.core.list_payees)
+
+    @cached_property
+    def cards(self) -> list[CardInfo]:
+        return self.call("list_cards", self.core.list_cards)
+
+    def account(self, account_id: int) -> AccountView | None:
+        return next((a for a in self.accounts if a.id == account_id), None)
+
+    def accounts_of(self, *kinds: AccountKind) -> list[AccountView]:
+        return [a for a in self.accounts if a.kind in kinds and a.status.value == "open"]

@@ -1,0 +1,567 @@
+"""One assistant turn: read the message, move the dialogue, call the core, answer, record.
+
+    message ─ checks ─ NLU ─ dialogue (flow state from the session) ─ core calls ─ reply
+                                                                  └ events + transcript
+
+The dialogue state is a JSON document in the session row (`state`):
+`{"flow": FlowState | None, "clarify": [intent, intent] | None, "failures": int,
+"offered_human": bool, "greeted": bool}`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from openteller.analytics import EventSink, EventType, redact
+from openteller.assistant import understand as u
+from openteller.assistant.context import Reply, TurnContext
+from openteller.assistant.flows import REGISTRY, Flow, FlowState, SlotError
+from openteller.assistant.flows.base import CONFIRM
+from openteller.assistant.sessions import SessionRecord, SessionStore
+from openteller.core import (
+    Clock,
+    CoreBanking,
+    InsufficientFunds,
+    LocalCoreBanking,
+    OpenTellerError,
+)
+from openteller.settings import Settings
+
+logger = logging.getLogger("openteller.assistant")
+
+MAX_MESSAGE = 2000
+MAX_ATTEMPTS = 2  # failed tries before a person is offered
+AI_NOTICE = "Hi, I'm the bank's AI assistant (not a person). "
+
+DIALOGUE_ACTS = frozenset(
+    {
+        "affirm",
+        "deny",
+        "cancel",
+        "correct",
+        "greet",
+        "goodbye",
+        "thanks",
+        "bot_challenge",
+        "out_of_scope",
+        "chitchat",
+    }
+)
+INTENT_NAMES = {
+    "check_balance": "check a balance",
+    "search_transactions": "find transactions",
+    "spending_summary": "see your spending",
+    "transfer_money": "send money",
+    "pay_card_bill": "pay your card bill",
+    "add_payee": "add a payee",
+    "block_card": "block a card",
+    "unblock_card": "unblock a card",
+    "replace_card": "replace a card",
+    "report_lost_or_stolen": "report a lost or stolen card",
+    "dispute_charge": "dispute a charge",
+    "loan_quote": "get a loan quote",
+    "apply_loan": "apply for a loan",
+    "loan_status": "check your loans",
+    "account_details": "see your account details",
+    "human_handoff": "talk to a person",
+}
+HELP = [
+    "Check my balance",
+    "Show my spending this month",
+    "Send money",
+    "Block my card",
+]
+
+
+class Prediction(Protocol):
+    intent: str
+    confidence: float
+    ranking: list[tuple[str, float]]
+    needs_clarification: bool
+    out_of_scope: bool
+
+
+class IntentParser(Protocol):
+    def parse(self, text: str) -> Prediction: ...
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    session_id: str
+    turn: int
+    reply: str
+    intent: str | None
+    confidence: float
+    entities: list[dict[str, Any]] = field(default_factory=list)
+    citations: list[dict[str, Any]] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)
+    pending_confirmation: dict[str, Any] | None = None
+    handoff: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "session_id": self.session_id,
+            "turn": self.turn,
+            "reply": self.reply,
+            "intent": self.intent,
+            "confidence": round(self.confidence, 4),
+            "entities": self.entities,
+            "citations": self.citations,
+            "suggestions": self.suggestions,
+            "pending_confirmation": self.pending_confirmation,
+            "handoff": self.handoff,
+        }
+
+
+@dataclass
+class _Understood:
+    intent: str | None
+    confidence: float
+    ranking: list[tuple[str, float]]
+    needs_clarification: bool = False
+    out_of_scope: bool = False
+
+
+class Assistant:
+    """Serves turns for any customer; keeps nothing between turns but the database."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock,
+        settings: Settings,
+        parser: IntentParser,
+        sink: EventSink,
+        core_for: Callable[[int], CoreBanking] | None = None,
+    ) -> None:
+        self.sessions = SessionStore(engine, clock)
+        self.clock = clock
+        self.parser = parser
+        self.sink = sink
+        self.tz = ZoneInfo(settings.timezone)
+        self.core_for = core_for or (
+            lambda customer_id: LocalCoreBanking(engine, clock, customer_id, settings)
+        )
+
+    def reply(
+        self, customer_id: int, message: str, session_id: str | None = None, channel: str = "api"
+    ) -> TurnResult:
+        """Answer one message of the customer's session (a new session when none)."""
+        started = time.perf_counter()
+        record = self.sessions.open(customer_id, session_id)
+        ctx = TurnContext(
+            core=self.core_for(customer_id),
+            clock=self.clock,
+            tz=self.tz,
+            session_id=record.id,
+            turn=record.turns + 1,
+            customer_id=customer_id,
+        )
+        if record.new:
+            ctx.event(EventType.SESSION_STARTED, channel=channel)
+        turn = _Turn(self, ctx, record)
+        reply, understood, nlu_ms = turn.run(message)
+        if not record.state.get("greeted"):
+            record.state["greeted"] = True
+            reply.text = AI_NOTICE + reply.text
+        dialogue_ms = (time.perf_counter() - started) * 1000 - nlu_ms
+        ctx.event(
+            EventType.USER_MESSAGE,
+            intent=understood.intent,
+            text=redact(message[:MAX_MESSAGE]),
+            confidence=round(understood.confidence, 4),
+            entities=turn.entity_names,
+        )
+        ctx.event(
+            EventType.BOT_MESSAGE,
+            template=reply.template,
+            text=redact(reply.text),
+            flow=(record.state.get("flow") or {}).get("name"),
+        )
+        ticket_ids = self.sessions.save_turn(
+            record,
+            [
+                ("customer", message[:MAX_MESSAGE], {}),
+                (
+                    "assistant",
+                    reply.text,
+                    {"intent": understood.intent, "template": reply.template},
+                ),
+            ],
+            ctx.tickets,
+        )
+        if ticket_ids:
+            reference = ", ".join(f"#{t}" for t in ticket_ids)
+            reply.text += f" Your reference is {reference}."
+            reply.handoff = {**(reply.handoff or {}), "ticket_ids": ticket_ids}
+            for ticket_id, ticket in zip(ticket_ids, ctx.tickets, strict=True):
+                ctx.event(EventType.HANDOFF, reason=ticket["reason"], ticket_id=ticket_id)
+        total_ms = (time.perf_counter() - started) * 1000
+        ctx.event(
+            EventType.TURN_LATENCY,
+            stages={
+                "nlu": round(nlu_ms, 2),
+                "tools": round(ctx.tool_ms, 2),
+                "dialogue": round(max(0.0, dialogue_ms - ctx.tool_ms), 2),
+                "total": round(total_ms, 2),
+            },
+        )
+        self.sink.emit(ctx.events)
+        return TurnResult(
+            session_id=record.id,
+            turn=ctx.turn,
+            reply=reply.text,
+            intent=understood.intent,
+            confidence=understood.confidence,
+            entities=turn.entities,
+            citations=reply.citations,
+            suggestions=reply.suggestions,
+            pending_confirmation=reply.pending_confirmation,
+            handoff=reply.handoff,
+        )
+
+
+class _Turn:
+    def __init__(self, assistant: Assistant, ctx: TurnContext, record: SessionRecord) -> None:
+        self.assistant = assistant
+        self.ctx = ctx
+        self.record = record
+        self.state = record.state
+        self.entities: list[dict[str, Any]] = []
+        self.entity_names: list[str] = []
+
+    # ------------------------------------------------------------------ entry
+
+    def run(self, message: str) -> tuple[Reply, _Understood, float]:
+        problem = _message_problem(message)
+        if problem is not None:
+            return (
+                self._failure(Reply(problem, "unreadable_message")),
+                _Understood(None, 0.0, []),
+                0.0,
+            )
+        text = " ".join(message.split())
+        started = time.perf_counter()
+        prediction = self.assistant.parser.parse(text)
+        nlu_ms = (time.perf_counter() - started) * 1000
+        understood = _Understood(
+            prediction.intent,
+            float(prediction.confidence),
+            list(prediction.ranking),
+            bool(prediction.needs_clarification),
+            bool(prediction.out_of_scope),
+        )
+        try:
+            self._collect_entities(text)
+            reply = self._dispatch(text, understood)
+        except InsufficientFunds as exc:
+            reply = Reply(f"That didn't go through: {exc.message}.", "core_refused")
+        except OpenTellerError as exc:
+            # The core refused (a card changed state meanwhile, a limit): say so plainly.
+            self.state["flow"] = None
+            reply = Reply(
+                f"Sorry, I couldn't do that: {exc.message}. Nothing was changed.", "core_refused"
+            )
+        except Exception:
+            # A fault of ours must not end the conversation with a stack trace: log it,
+            # drop the flow (nothing half-done survives) and say so.
+            logger.exception("assistant turn failed (session %s)", self.ctx.session_id)
+            self.state["flow"] = None
+            reply = Reply(
+                "Sorry, something went wrong on my side and nothing was changed. "
+                "Please try again.",
+                "internal_error",
+            )
+        return reply, understood, nlu_ms
+
+    def _dispatch(self, text: str, nlu: _Understood) -> Reply:
+        flow_state = self._flow_state()
+        intent = nlu.intent
+
+        if self.state.get("offered_human"):
+            self.state["offered_human"] = False
+            if intent == "affirm":
+                return self._start("human_handoff", text)
+            if intent == "deny":
+                self.state["failures"] = 0
+                return Reply("No problem. What else can I help with?", "human_declined", HELP)
+
+        clarify = self.state.pop("clarify", None)
+        if clarify and flow_state is None:
+            chosen = _choose(text, clarify, nlu)
+            if chosen is not None:
+                nlu.intent, nlu.needs_clarification = chosen, False
+                intent = chosen
+
+        if intent == "cancel":
+            if flow_state is not None:
+                return self._abandon(flow_state, "cancelled")
+            return Reply("There's nothing to cancel. What can I help with?", "nothing_to_cancel")
+
+        if flow_state is not None:
+            return self._continue(flow_state, text, nlu)
+        return self._fresh(text, nlu)
+
+    # ------------------------------------------------------------------ no flow
+
+    def _fresh(self, text: str, nlu: _Understood) -> Reply:
+        intent = nlu.intent
+        if nlu.out_of_scope or intent == "out_of_scope":
+            return self._failure(
+                Reply(
+                    "I can help with your accounts, cards, payments and loans, but not with that.",
+                    "out_of_scope",
+                    HELP,
+                )
+            )
+        if nlu.needs_clarification and len(nlu.ranking) >= 2:
+            options = [nlu.ranking[0][0], nlu.ranking[1][0]]
+            self.state["clarify"] = options
+            names = [INTENT_NAMES.get(o, o.replace("_", " ")) for o in options]
+            return Reply(
+                f"Sorry, I'm not sure what you mean. Do you want to {names[0]} or {names[1]}?",
+                "clarify",
+                [n[0].upper() + n[1:] for n in names],
+            )
+        if intent in REGISTRY:
+            return self._start(intent, text)
+        if intent is None:
+            return self._failure(Reply("Sorry, I didn't get that.", "not_understood", HELP))
+        if intent in DIALOGUE_ACTS:
+            return self._act(intent)
+        return self._support(intent)
+
+    def _act(self, intent: str) -> Reply:
+        self.state["failures"] = 0
+        templates = {
+            "greet": ("Hello! How can I help you today?", HELP),
+            "goodbye": ("Goodbye, and thanks for banking with us.", []),
+            "thanks": ("You're welcome! Anything else?", []),
+            "bot_challenge": (
+                "I'm an AI assistant, not a person. I can connect you with someone from our "
+                "team whenever you like.",
+                ["Talk to a person"],
+            ),
+            "chitchat": ("I'm here to help with your banking. What can I do for you?", HELP),
+            "affirm": ("OK. What would you like to do?", HELP),
+            "deny": ("OK. Anything else I can help with?", HELP),
+            "correct": ("What would you like to change?", []),
+        }
+        text, suggestions = templates.get(intent, ("How can I help?", HELP))
+        return Reply(text, intent, list(suggestions))
+
+    def _support(self, topic: str) -> Reply:
+        # Answers from the bank's documents arrive with the knowledge base; until then say
+        # so plainly rather than guess a fee or a rate.
+        self.state["offered_human"] = True
+        return Reply(
+            f"I can't answer questions about {topic.replace('_', ' ')} from the bank's "
+            "documents yet. Would you like me to connect you with a person who can?",
+            "knowledge_unavailable",
+            ["Yes, connect me", "No thanks"],
+        )
+
+    def _failure(self, reply: Reply) -> Reply:
+        failures = int(self.state.get("failures") or 0) + 1
+        self.state["failures"] = failures
+        if failures >= MAX_ATTEMPTS:
+            self.state["failures"] = 0
+            self.state["offered_human"] = True
+            reply.text += " Would you like me to connect you with a person?"
+            reply.suggestions = ["Yes, connect me", "No thanks"]
+        return reply
+
+    # ------------------------------------------------------------------ flows
+
+    def _flow_state(self) -> FlowState | None:
+        data = self.state.get("flow")
+        return FlowState.from_json(data) if data else None
+
+    def _save(self, flow_state: FlowState | None) -> None:
+        self.state["flow"] = flow_state.to_json() if flow_state is not None else None
+
+    def _start(self, name: str, text: str) -> Reply:
+        flow = REGISTRY[name]()
+        flow_state = FlowState(name)
+        self.state["failures"] = 0
+        self.ctx.event(EventType.FLOW_STARTED, flow=name)
+        try:
+            flow.fill(self.ctx, flow_state, text, None)
+        except SlotError as exc:
+            flow_state.slots.pop(exc.slot, None)
+            if exc.slot in flow.optional or exc.slot not in flow.slots:
+                # Nothing to ask again (a period in the future for a search): say why.
+                self._save(None)
+                self.ctx.event(EventType.FLOW_ABANDONED, flow=name, why="not_possible")
+                return Reply(exc.message, "flow_not_possible", exc.suggestions or HELP)
+            self._save(flow_state)
+            return self._ask(flow, flow_state, exc.slot, prefix=exc.message)
+        return self._advance(flow, flow_state)
+
+    def _advance(self, flow: Flow, flow_state: FlowState, prefix: str = "") -> Reply:
+        """Ask for the next missing slot, check, confirm, or execute."""
+        slot = flow.missing(flow_state)
+        if slot is not None:
+            return self._ask(flow, flow_state, slot, prefix)
+        problem = flow.check(self.ctx, flow_state)
+        if problem is not None:
+            for name in problem.clear or (problem.slot,):
+                flow_state.slots.pop(name, None)
+            return self._ask(flow, flow_state, problem.slot, prefix=problem.message)
+        if flow.confirm:
+            flow_state.awaiting = CONFIRM
+            flow_state.attempts = 0
+            flow_state.confirm_turn = self.ctx.turn
+            self._save(flow_state)
+            return _prefixed(flow.confirmation(self.ctx, flow_state), prefix)
+        return self._finish(flow, flow_state, prefix)
+
+    def _ask(self, flow: Flow, flow_state: FlowState, slot: str, prefix: str = "") -> Reply:
+        try:
+            reply = flow.ask(self.ctx, flow_state, slot)
+        except SlotError as exc:  # nothing to ask about (no eligible card, no account)
+            self._save(None)
+            self.ctx.event(EventType.FLOW_ABANDONED, flow=flow.name, why="not_possible")
+            return Reply(exc.message, "flow_not_possible", HELP)
+        if flow_state.awaiting != slot:
+            flow_state.attempts = 0
+        flow_state.awaiting = slot
+        self._save(flow_state)
+        return _prefixed(reply, prefix)
+
+    def _finish(self, flow: Flow, flow_state: FlowState, prefix: str = "") -> Reply:
+        self._save(None)
+        reply = flow.execute(self.ctx, flow_state)
+        self.ctx.event(EventType.FLOW_COMPLETED, flow=flow.name)
+        return _prefixed(reply, prefix)
+
+    def _abandon(self, flow_state: FlowState, why: str) -> Reply:
+        flow = REGISTRY[flow_state.name]()
+        self._save(None)
+        self.ctx.event(EventType.FLOW_ABANDONED, flow=flow.name, why=why)
+        return Reply(flow.cancelled(flow_state), "flow_cancelled", HELP)
+
+    def _continue(self, flow_state: FlowState, text: str, nlu: _Understood) -> Reply:
+        flow = REGISTRY[flow_state.name]()
+        intent = nlu.intent
+        awaiting = flow_state.awaiting
+        try:
+            changed = flow.fill(self.ctx, flow_state, text, awaiting)
+        except SlotError as exc:
+            flow_state.slots.pop(exc.slot, None)
+            return self._retry(flow, flow_state, exc.slot, exc.message)
+
+        if awaiting == CONFIRM:
+            if changed:  # "make it 60", "no, from savings": check and confirm again
+                return self._advance(flow, flow_state, prefix="Updated.")
+            if intent == "affirm":
+                return self._finish(flow, flow_state)
+            if intent == "deny":
+                return self._abandon(flow_state, "cancelled")
+        elif changed:
+            return self._advance(flow, flow_state)
+
+        # Nothing for this flow in the message.
+        if intent in REGISTRY and intent != flow.name and not nlu.needs_clarification:
+            self.ctx.event(EventType.FLOW_ABANDONED, flow=flow.name, why="superseded")
+            self._save(None)
+            return self._start(intent, text)
+        if intent is not None and intent not in DIALOGUE_ACTS and intent not in REGISTRY:
+            # A digression: answer it, then come back to where we were.
+            aside = self._support(intent)
+            self.state["offered_human"] = False
+            back = self._resume(flow, flow_state)
+            return Reply(
+                f"{aside.text.split(' Would you like')[0]}. Back to your {flow.title}: {back.text}",
+                "digression",
+                back.suggestions,
+                pending_confirmation=back.pending_confirmation,
+            )
+        if awaiting == CONFIRM:
+            return self._retry(
+                flow, flow_state, CONFIRM, "Please answer yes to go ahead or no to cancel."
+            )
+        return self._retry(flow, flow_state, awaiting or "", "Sorry, I didn't catch that.")
+
+    def _resume(self, flow: Flow, flow_state: FlowState) -> Reply:
+        if flow_state.awaiting == CONFIRM:
+            return flow.confirmation(self.ctx, flow_state)
+        return flow.ask(self.ctx, flow_state, flow_state.awaiting or "")
+
+    def _retry(self, flow: Flow, flow_state: FlowState, slot: str, message: str) -> Reply:
+        flow_state.attempts += 1
+        if flow_state.attempts > MAX_ATTEMPTS:
+            self._save(None)
+            self.ctx.event(EventType.FLOW_ABANDONED, flow=flow.name, why="failed_attempts")
+            self.state["offered_human"] = True
+            return Reply(
+                f"{message} I'm having trouble with this {flow.title}, so I've stopped it "
+                "and nothing was changed. Would you like me to connect you with a person?",
+                "offer_human",
+                ["Yes, connect me", "No thanks"],
+            )
+        if slot == CONFIRM:
+            self._save(flow_state)
+            return _prefixed(flow.confirmation(self.ctx, flow_state), message)
+        attempts = flow_state.attempts
+        reply = self._ask(flow, flow_state, slot, prefix=message)
+        flow_state.attempts = attempts
+        self._save(flow_state)
+        return reply
+
+    # ------------------------------------------------------------------ entities
+
+    def _collect_entities(self, text: str) -> None:
+        found = u.describe(text, self.ctx.now, self.ctx.tz)
+        self.entities = found
+        self.entity_names = sorted({e["type"] for e in found})
+
+
+def _prefixed(reply: Reply, prefix: str) -> Reply:
+    if prefix:
+        reply.text = f"{prefix} {reply.text}"
+    return reply
+
+
+def _choose(text: str, options: list[str], nlu: _Understood) -> str | None:
+    """The option the customer picked after a clarification question."""
+    if nlu.intent in options:
+        return nlu.intent
+    pick = u.find_ordinal(text)
+    if pick is not None and pick < len(options):
+        return options[pick]
+    if nlu.intent == "affirm":
+        return options[0]
+    return None
+
+
+_LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
+
+
+def _message_problem(message: str) -> str | None:
+    """A reply for a message the assistant cannot read, or None."""
+    if not message.strip():
+        return "It looks like your message was empty. What can I help you with?"
+    if len(message) > MAX_MESSAGE:
+        return (
+            f"That message is too long for me (over {MAX_MESSAGE:,} characters). Could you "
+            "say it in a sentence or two?"
+        )
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in message):
+        return "I couldn't read that message. Please type your question in plain words."
+    letters = _LETTERS.findall(message)
+    if not letters and not any(ch.isdigit() for ch in message):
+        return "I can only read words, not emoji or symbols. What can I help you with?"
+    latin = sum(1 for ch in letters if ch.isascii())
+    if letters and latin / len(letters) < 0.5:
+        return "Sorry, I can only help in English for now."
+    return None
