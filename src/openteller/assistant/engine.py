@@ -277,8 +277,7 @@ class _Turn:
             logger.exception("assistant turn failed (session %s)", self.ctx.session_id)
             self.state["flow"] = None
             reply = Reply(
-                "Sorry, something went wrong on my side and nothing was changed. "
-                "Please try again.",
+                "Sorry, something went wrong on my side and nothing was changed. Please try again.",
                 "internal_error",
             )
         return reply, understood, nlu_ms
