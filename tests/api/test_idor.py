@@ -6,6 +6,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import BigInteger, Integer
+
+from openteller.api.schemas import MAX_ID
+from openteller.core.models import Base
 from tests.api.conftest import get, token_for
 
 # Every customer route with an id in its path, and the request made on it.
@@ -113,3 +117,32 @@ def test_payments_with_another_customers_ids_in_the_body(bank: Any) -> None:
         assert response.json()["error"]["code"] == "not_found"
     after = (ledger(token_a, own), ledger(token_b, b["account_id"]), ledger(token_b, b["savings"]))
     assert after == before
+
+
+def test_ids_outside_the_id_range_are_422_not_500(bank: Any) -> None:
+    client, logins, _ = bank
+    headers = {"Authorization": f"Bearer {token_for(client, logins[0])}"}
+    names = ("account_id", "card_id", "payment_id")
+    for (method, template), body in PATH_ROUTES.items():
+        # Ids are INTEGER columns: beyond 32 bits PostgreSQL refused them ("integer out of
+        # range"), beyond 64 bits SQLite did (OverflowError), both as a 500.
+        for value in (2**31, 2**63, 2**70, 0, -1):
+            path = template.format(**dict.fromkeys(names, value))
+            response = client.request(method, path, json=body or None, headers=headers)
+            assert response.status_code == 422, (path, response.text)
+            error = response.json()["error"]
+            assert error["code"] == "validation_failed"
+            assert error["details"]["errors"][0]["loc"][0] == "path"
+        largest = template.format(**dict.fromkeys(names, MAX_ID))
+        response = client.request(method, largest, json=body or None, headers=headers)
+        assert response.status_code == 404, (largest, response.text)
+
+
+def test_the_id_range_is_the_columns_range() -> None:
+    # MAX_ID is PostgreSQL's INTEGER maximum; BIGINT ids would allow (and need) 2**63 - 1.
+    tables = Base.metadata.tables
+    for name in ("accounts", "cards", "customers", "payees", "postings", "transfers"):
+        column_type = tables[name].c.id.type
+        assert isinstance(column_type, Integer), name
+        assert not isinstance(column_type, BigInteger), name
+    assert MAX_ID == 2**31 - 1

@@ -51,6 +51,18 @@ def test_quote_gives_every_tier_with_truth_in_lending_figures(client: TestClient
 
 
 @pytest.mark.parametrize(
+    ("amount", "echoed"), [("5E+3", "5000.00"), (5000.5, "5000.50"), ("5000", "5000.00")]
+)
+def test_the_quoted_amount_is_money_in_the_currencys_form(
+    client: TestClient, amount: object, echoed: str
+) -> None:
+    # It was echoed as given ("5E+3", "5000.5"): not a money string.
+    response = client.post("/v1/loans/quote", json={"amount": amount, "term_months": 24})
+    assert response.status_code == 200, response.text
+    assert (response.json()["currency"], response.json()["amount"]) == ("USD", echoed)
+
+
+@pytest.mark.parametrize(
     ("body", "field"),
     [
         ({"amount": "500.00", "term_months": 36}, None),

@@ -95,3 +95,16 @@ def test_bad_payments_get_clear_errors_and_move_nothing(bank: Any) -> None:
     stolen = _pay(client, token, {**body, "from_account_id": int(theirs)}, "steal")
     assert stolen.status_code == 404
     assert _ledger(client, token, checking) == before
+
+
+def test_ids_in_the_body_beyond_the_id_range_are_422_not_500(bank: Any) -> None:
+    client, _, token, checking, body = _setup(bank)
+    before = _ledger(client, token, checking)
+    too_big = 2**31
+    for n, field in enumerate(["from_account_id", "payee_id"]):
+        response = _pay(client, token, {**body, field: too_big}, f"big-{n}")
+        assert response.status_code == 422, response.text
+        assert response.json()["error"]["details"]["errors"][0]["loc"] == ["body", field]
+    own = {"from_account_id": int(checking), "to_account_id": too_big, "amount": "1.00"}
+    assert _pay(client, token, own, "big-own").status_code == 422
+    assert _ledger(client, token, checking) == before

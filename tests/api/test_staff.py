@@ -201,6 +201,19 @@ def test_a_customer_record_shows_accounts_and_masks_the_ssn(console: Console) ->
     assert missing.json()["error"]["code"] == "not_found"
 
 
+def test_ids_beyond_the_id_range_are_422_not_500(console: Console) -> None:
+    staff = token_for(console.client, console.staff["compliance"])
+    for path, field in [
+        (f"/v1/staff/customers/{2**31}", ["path", "customer_id"]),
+        (f"/v1/staff/customers?after={2**31}", ["query", "after"]),
+    ]:
+        response = get(console.client, path, staff)
+        assert response.status_code == 422, response.text
+        assert response.json()["error"]["details"]["errors"][0]["loc"] == field
+    last = get(console.client, f"/v1/staff/customers?after={2**31 - 1}", staff)
+    assert last.json() == {"customers": [], "next_after": None}
+
+
 def test_ledger_check_reports_every_invariant(console: Console) -> None:
     token = token_for(console.client, console.staff["compliance"])
     report = get(console.client, "/v1/staff/ledger/check", token).json()

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from fastapi.testclient import TestClient
+
+from openteller.api import create_app
 from tests.api.conftest import get, token_for
 
 TZ = ZoneInfo("America/New_York")
@@ -119,3 +123,44 @@ def test_bad_queries_and_other_customers_accounts(bank: Any) -> None:
     assert get(client, f"/v1/accounts/{theirs}/transactions", token).status_code == 404
     narrow = token_for(client, logins[0], scope="accounts:read")
     assert get(client, base, narrow).status_code == 403
+
+
+def test_dates_at_the_ends_of_the_calendar(bank: Any) -> None:
+    client, logins, clock = bank
+    token = token_for(client, logins[0])
+    account = _checking(client, token)
+    base = f"/v1/accounts/{account}/transactions?limit=200"
+    everything = get(client, base, token).json()["transactions"]
+    # The day after 9999-12-31 does not exist: this was a 500 (OverflowError).
+    assert get(client, base + "&to=9999-12-31", token).json()["transactions"] == everything
+    assert get(client, base + "&from=0001-01-01", token).json()["transactions"] == everything
+    # East of UTC, local midnight of 0001-01-01 is before the first instant a datetime
+    # can hold in UTC.
+    settings = client.app.state.settings.model_copy(update={"timezone": "Asia/Tokyo"})
+    with TestClient(create_app(settings, clock)) as tokyo:
+        response = get(tokyo, base + "&from=0001-01-01", token)
+    assert response.status_code == 200, response.text
+    assert response.json()["transactions"] == everything
+
+
+def _cursor(raw: str) -> str:
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def test_cursors_we_could_not_have_made_are_422(bank: Any) -> None:
+    client, logins, _ = bank
+    token = token_for(client, logins[0])
+    base = f"/v1/accounts/{_checking(client, token)}/transactions?cursor="
+    for raw in [
+        "0001-01-01T00:00:00+01:00|5",  # before UTC's first instant: was a 500
+        "9999-12-31T23:59:59-01:00|5",  # after its last: was a 500
+        f"2026-11-01T00:00:00+00:00|{2**31}",  # beyond the id range: was a 500 on PostgreSQL
+        f"2026-11-01T00:00:00+00:00|{2**63}",  # and this one on SQLite too
+        "2026-11-01T00:00:00+00:00|0",
+        "2026-11-01T00:00:00|5",
+    ]:
+        response = get(client, base + _cursor(raw), token)
+        assert response.status_code == 422, (raw, response.text)
+        assert response.json()["error"]["message"] == "invalid cursor"
+    fine = get(client, base + _cursor("2026-11-01T00:00:00+00:00|5"), token)
+    assert fine.status_code == 200

@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from openteller import __version__
 from openteller.api.limits import install_limits
 from openteller.api.metrics import HttpMetrics
+from openteller.api.openapi import install_openapi
 from openteller.api.routes import accounts as account_routes
 from openteller.api.routes import auth as auth_routes
 from openteller.api.routes import cards as card_routes
@@ -29,6 +30,14 @@ from openteller.api.routes import loans as loan_routes
 from openteller.api.routes import payees as payee_routes
 from openteller.api.routes import payments as payment_routes
 from openteller.api.routes import staff as staff_routes
+from openteller.api.schemas import (
+    RETRY_AFTER,
+    BankOverview,
+    ErrorEnvelope,
+    Health,
+    ProductList,
+    errors,
+)
 from openteller.core import (
     Clock,
     OpenTellerError,
@@ -72,6 +81,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.include_router(payee_routes.router)
     app.include_router(payment_routes.router)
     app.include_router(staff_routes.router)
+    install_openapi(app)
 
     install_limits(app, settings)  # before request_id: its responses get an X-Request-ID
     metrics = HttpMetrics()
@@ -114,11 +124,31 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return _envelope(exc.status_code, code, str(exc.detail))
+        # FastAPI raises a 400 for a body it cannot decode at all (JSON that is not UTF-8,
+        # broken form encoding); a body that decodes but is not valid JSON is a 422.
+        codes = {400: "malformed_body", 404: "not_found", 405: "method_not_allowed"}
+        code = codes.get(exc.status_code, "http_error")
+        response = _envelope(exc.status_code, code, str(exc.detail))
+        # Keep the exception's headers: a 405 must say which methods are allowed (`Allow`).
+        response.headers.update(exc.headers or {})
+        return response
 
-    @app.get("/health")
+    @app.get(
+        "/health",
+        tags=["bank"],
+        summary="Liveness and schema revision",
+        responses={
+            200: {"model": Health, "description": "The database answers and is migrated."},
+            503: {
+                "model": Health | ErrorEnvelope,
+                "description": "Migrations are pending (a `Health` body), or the database "
+                "is not reachable (an error envelope, code `unavailable`).",
+            },
+        },
+    )
     def health() -> JSONResponse:
+        """For load balancers: 200 when the database answers at the head revision. Not
+        rate limited."""
         try:
             with engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
@@ -136,14 +166,26 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
             },
         )
 
-    @app.get("/v1/bank")
+    @app.get(
+        "/v1/bank",
+        tags=["bank"],
+        summary="Bank overview",
+        response_model=BankOverview,
+        responses=errors(429),
+    )
     def bank() -> dict[str, Any]:
-        """What the demo bank holds (counts and totals)."""
+        """What the demo bank holds (counts and totals). Public."""
         return {"name": settings.bank_name, **ledger_stats(engine)}
 
-    @app.get("/v1/products")
+    @app.get(
+        "/v1/products",
+        tags=["bank"],
+        summary="Product catalog",
+        response_model=ProductList,
+        responses=errors(429),
+    )
     def products() -> dict[str, Any]:
-        """The product catalog: the only source of quotable rates, fees and limits."""
+        """The product catalog: the only source of quotable rates, fees and limits. Public."""
         catalog = read_catalog(engine)
         return {
             "products": [
@@ -164,8 +206,24 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
             ]
         }
 
-    @app.get("/", response_class=HTMLResponse)
+    @app.get(
+        "/",
+        response_class=HTMLResponse,
+        tags=["bank"],
+        summary="Home page (HTML)",
+        # Not `errors(429)`: FastAPI would file the envelope under text/html.
+        responses={
+            429: {
+                "description": "Too many requests from this caller in the current minute.",
+                "headers": {"Retry-After": RETRY_AFTER},
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}
+                },
+            }
+        },
+    )
     def home() -> str:
+        """A human-readable summary of the bank with links to the JSON endpoints."""
         stats = ledger_stats(engine)
         rows = "".join(
             f"<tr><td>{escape(kind)}</td><td>{v['count']}</td><td>{escape(v['balance'])}</td></tr>"

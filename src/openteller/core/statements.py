@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo
@@ -23,6 +23,7 @@ from openteller.core.money import from_minor, to_minor
 postings_t = cast(Table, Posting.__table__)
 transfers_t = cast(Table, Transfer.__table__)
 MAX_PAGE = 200
+_MAX_ID = 2**31 - 1  # ids are INTEGER (32-bit on PostgreSQL): a larger one fails in the driver
 
 
 @dataclass(frozen=True)
@@ -73,12 +74,12 @@ def account_transactions(
     if query.text is not None and len(query.text) > 100:
         raise ValidationFailed("search text is longer than 100 characters")
     conditions: list[Any] = [postings_t.c.account_id == account.id]
-    if query.start is not None:
-        conditions.append(transfers_t.c.occurred_at >= _local_midnight(query.start, tz))
-    if query.end is not None:
-        conditions.append(
-            transfers_t.c.occurred_at < _local_midnight(query.end + timedelta(days=1), tz)
-        )
+    if query.start is not None and (since := _local_midnight(query.start, tz)) is not None:
+        conditions.append(transfers_t.c.occurred_at >= since)
+    if query.end is not None and query.end < date.max:
+        until = _local_midnight(query.end + timedelta(days=1), tz)
+        if until is not None:
+            conditions.append(transfers_t.c.occurred_at < until)
     if query.min_amount is not None:
         low = to_minor(query.min_amount, account.currency, positive=False)
         conditions.append(transfers_t.c.amount_minor >= low)
@@ -152,8 +153,13 @@ def account_transactions(
     return TransactionPage(items, _encode(items[-1]) if more and items else None)
 
 
-def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(0), tz)
+def _local_midnight(day: date, tz: ZoneInfo) -> datetime | None:
+    """The UTC instant `day` starts in `tz`; None when it lies beyond what a datetime can
+    hold (the first or last days of years 1 and 9999), where the bound excludes nothing."""
+    try:
+        return datetime.combine(day, time(0), tz).astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 def _encode(item: TransactionItem) -> str:
@@ -168,6 +174,10 @@ def _decode(cursor: str) -> tuple[datetime, int]:
         moment = datetime.fromisoformat(at)
         if moment.tzinfo is None:
             raise ValueError("naive")
-        return moment, int(posting_id)
-    except ValueError as exc:
+        number = int(posting_id)
+        if not 0 < number <= _MAX_ID:
+            raise ValueError("posting id out of range")
+        # Our cursors hold UTC instants; one that cannot be one was not made here.
+        return moment.astimezone(UTC), number
+    except (ValueError, OverflowError) as exc:
         raise ValidationFailed("invalid cursor") from exc

@@ -7,12 +7,76 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
+from pydantic import Field
 
 from openteller.api.deps import ClockDep, CurrentCustomer
 from openteller.api.routes import CustomerCore
+from openteller.api.schemas import (
+    NO_NUL,
+    Currency,
+    CustomerAccountKind,
+    Id,
+    IdPath,
+    Money,
+    Out,
+    Timestamp,
+    errors,
+)
 from openteller.core import AccountView, TransactionQuery
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
+
+
+class Account(Out):
+    id: Id
+    type: CustomerAccountKind
+    product_code: str = Field(examples=["everyday_checking"])
+    name: str = Field(examples=["Everyday Checking"])
+    number_masked: str = Field(pattern=r"^\*{4}[0-9]{4}$", examples=["****6239"])
+    currency: Currency
+    status: Literal["open", "frozen", "closed"]
+    opened_at: Timestamp
+
+
+class AccountList(Out):
+    accounts: list[Account]
+
+
+class Balances(Out):
+    account_id: Id
+    currency: Currency
+    ledger: Money = Field(description="Sum of posted transactions; negative means owed.")
+    held: Money = Field(description="Pending card authorizations.")
+    available: Money = Field(description="Ledger minus held.")
+    spendable: Money | None = Field(
+        description="Available down to the floor (overdraft line, credit limit); null when "
+        "the account has no floor."
+    )
+    as_of: Timestamp
+
+
+class Transaction(Out):
+    id: Id = Field(description="The transfer.")
+    posting_id: Id = Field(description="This account's leg of the transfer.")
+    occurred_at: Timestamp = Field(description="When the customer acted.")
+    booked_at: Timestamp = Field(description="When the bank posted it.")
+    amount: Money = Field(description="Signed: negative leaves the account.")
+    currency: Currency
+    direction: Literal["debit", "credit"]
+    balance_after: Money
+    kind: str = Field(examples=["card_purchase"])
+    description: str
+    merchant: str | None
+    category: str | None = Field(examples=["groceries"])
+    channel: str = Field(examples=["card"])
+    location: str | None
+
+
+class TransactionPage(Out):
+    transactions: list[Transaction]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end."
+    )
 
 
 def _account(a: AccountView) -> dict[str, Any]:
@@ -28,25 +92,44 @@ def _account(a: AccountView) -> dict[str, Any]:
     }
 
 
-@router.get("")
+@router.get(
+    "",
+    summary="List accounts",
+    response_model=AccountList,
+    responses=errors(401, 403, 429),
+)
 def list_accounts(principal: CurrentCustomer, core: CustomerCore) -> dict[str, Any]:
-    """The customer's accounts."""
+    """The customer's accounts. Scope `accounts:read`."""
     principal.require("accounts:read")
     return {"accounts": [_account(a) for a in core.list_accounts()]}
 
 
-@router.get("/{account_id}")
-def get_account(account_id: int, principal: CurrentCustomer, core: CustomerCore) -> dict[str, Any]:
-    """One account; another customer's id answers 404 like an unknown one."""
+@router.get(
+    "/{account_id}",
+    summary="Get an account",
+    response_model=Account,
+    responses=errors(401, 403, 404, 422, 429),
+)
+def get_account(
+    account_id: IdPath, principal: CurrentCustomer, core: CustomerCore
+) -> dict[str, Any]:
+    """One account; another customer's id answers 404 like an unknown one. Scope
+    `accounts:read`."""
     principal.require("accounts:read")
     return _account(core.get_account(account_id))
 
 
-@router.get("/{account_id}/balances")
+@router.get(
+    "/{account_id}/balances",
+    summary="Get balances",
+    response_model=Balances,
+    responses=errors(401, 403, 404, 422, 429),
+)
 def get_balances(
-    account_id: int, principal: CurrentCustomer, core: CustomerCore, clock: ClockDep
+    account_id: IdPath, principal: CurrentCustomer, core: CustomerCore, clock: ClockDep
 ) -> dict[str, Any]:
-    """Ledger, held and available balance, and the overdraft or credit headroom."""
+    """Ledger, held and available balance, and the overdraft or credit headroom. Scope
+    `balances:read`."""
     principal.require("balances:read")
     balance = core.balance(account_id)
     return {
@@ -60,23 +143,47 @@ def get_balances(
     }
 
 
-@router.get("/{account_id}/transactions")
+@router.get(
+    "/{account_id}/transactions",
+    summary="Search transactions",
+    response_model=TransactionPage,
+    responses=errors(401, 403, 404, 422, 429),
+)
 def get_transactions(
-    account_id: int,
+    account_id: IdPath,
     principal: CurrentCustomer,
     core: CustomerCore,
-    from_date: Annotated[date | None, Query(alias="from")] = None,
-    to_date: Annotated[date | None, Query(alias="to")] = None,
-    min_amount: Annotated[Decimal | None, Query(ge=0)] = None,
-    max_amount: Annotated[Decimal | None, Query(ge=0)] = None,
-    q: Annotated[str | None, Query(max_length=100)] = None,
-    category: Annotated[str | None, Query(max_length=40)] = None,
-    direction: Literal["debit", "credit"] | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    from_date: Annotated[
+        date | None, Query(alias="from", description="First local date, inclusive.")
+    ] = None,
+    to_date: Annotated[
+        date | None, Query(alias="to", description="Last local date, inclusive.")
+    ] = None,
+    min_amount: Annotated[
+        Decimal | None, Query(ge=0, description="Smallest absolute amount, e.g. 20.00.")
+    ] = None,
+    max_amount: Annotated[
+        Decimal | None, Query(ge=0, description="Largest absolute amount.")
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=100, pattern=NO_NUL, description="Text in the merchant or description."),
+    ] = None,
+    category: Annotated[
+        str | None, Query(max_length=40, pattern=NO_NUL, examples=["groceries"])
+    ] = None,
+    direction: Annotated[
+        Literal["debit", "credit"] | None, Query(description="Money out (debit) or in (credit).")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=200, description="Page size.")] = 50,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=200, pattern=NO_NUL, description="`next_cursor` of the previous page."),
+    ] = None,
 ) -> dict[str, Any]:
     """Posted transactions, newest first; dates are the bank's local dates, inclusive;
-    amounts filter on the absolute amount; `q` searches merchant and description."""
+    amounts filter on the absolute amount; `q` searches merchant and description. Scope
+    `transactions:read`."""
     principal.require("transactions:read")
     query = TransactionQuery(
         start=from_date,

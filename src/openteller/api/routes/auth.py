@@ -7,14 +7,16 @@ customer's. Unknown names, wrong passwords and deactivated staff get the same 40
 from __future__ import annotations
 
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from argon2 import PasswordHasher
 from fastapi import APIRouter, Form
+from pydantic import Field
 from sqlalchemy import select
 
 from openteller.api.auth import CUSTOMER_SCOPES, STAFF_SCOPE, Principal, issue_token
 from openteller.api.deps import ClockDep, EngineDep, SettingsDep
+from openteller.api.schemas import NO_NUL, Out, errors
 from openteller.core import (
     Unauthorized,
     ValidationFailed,
@@ -27,6 +29,16 @@ from openteller.core.security import password_hasher, verify_password
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
 
 
+class Token(Out):
+    access_token: str = Field(description="A JWT; send it as `Authorization: Bearer ...`.")
+    token_type: Literal["bearer"]
+    expires_in: int = Field(ge=1, description="Seconds the token stays valid.", examples=[900])
+    scope: str = Field(
+        description="The granted scopes, space-separated.",
+        examples=["accounts:read balances:read transactions:read"],
+    )
+
+
 @cache
 def _dummy_hash(memory_kib: int, time_cost: int) -> str:
     """A hash with the configured cost, made on first use (not at import): verifying an
@@ -34,15 +46,46 @@ def _dummy_hash(memory_kib: int, time_cost: int) -> str:
     return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=1).hash("x")
 
 
-@router.post("/token")
+@router.post(
+    "/token",
+    summary="Sign in (OAuth2 password grant)",
+    response_model=Token,
+    responses=errors(
+        400,
+        401,
+        413,
+        422,
+        429,
+        503,
+        notes={
+            401: "Wrong username or password (the same answer for an unknown username).",
+            422: "A missing field, a grant type other than `password`, or an unknown scope.",
+        },
+    ),
+)
 def token(
     settings: SettingsDep,
     engine: EngineDep,
     clock: ClockDep,
-    grant_type: Annotated[str, Form()],
-    username: Annotated[str, Form(max_length=64)],
-    password: Annotated[str, Form(max_length=256)],
-    scope: Annotated[str, Form()] = "",
+    # Documented as the one value it may take; any other is refused below with a 422.
+    grant_type: Annotated[str, Form(json_schema_extra={"enum": ["password"]})],
+    username: Annotated[
+        str,
+        Form(
+            max_length=64,
+            pattern=NO_NUL,
+            description="A customer's username, or a staff login (with `@`).",
+        ),
+    ],
+    password: Annotated[str, Form(max_length=256, json_schema_extra={"format": "password"})],
+    scope: Annotated[
+        str,
+        Form(
+            description="Space-separated consent scopes to narrow a customer token to; "
+            "empty for all of them.",
+            examples=["accounts:read balances:read"],
+        ),
+    ] = "",
 ) -> dict[str, Any]:
     """Exchange a username and password for a short-lived bearer token.
 
