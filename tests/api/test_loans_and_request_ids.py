@@ -104,12 +104,18 @@ def test_an_unexpected_error_is_a_500_envelope_not_a_trace(
     url = f"sqlite:///{tmp_path / 'x.db'}"
     app = create_app(Settings(environment="test", database_url=url))
     with TestClient(app, raise_server_exceptions=False) as test_client:
-        response = test_client.get("/v1/products")
+        response = test_client.get("/v1/products", headers={"X-Request-ID": "trace-500"})
+        metrics = test_client.get("/metrics").text
     assert response.status_code == 500
     assert response.json() == {
         "error": {"code": "internal_error", "message": "internal server error", "details": {}}
     }
     assert "disk on fire" not in response.text
+    assert response.headers["X-Request-ID"] == "trace-500"  # a 500 is traceable too
+    assert (
+        'openteller_http_requests_total{method="GET",route="/v1/products",status="500"} 1.0'
+        in metrics
+    )
 
 
 def test_metrics_count_requests_by_route_template(client: TestClient) -> None:

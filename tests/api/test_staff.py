@@ -173,6 +173,9 @@ def test_customer_search_filters_and_pages(console: Console) -> None:
     page2 = get(console.client, f"/v1/staff/customers?limit=2&after={rows[1].id}", token).json()
     assert [c["id"] for c in page2["customers"]] == [str(rows[2].id)]
     assert page2["next_after"] is None
+    # A page that is exactly full is the last one when nobody follows: no empty extra page.
+    exact = get(console.client, f"/v1/staff/customers?limit={len(rows)}", token).json()
+    assert (len(exact["customers"]), exact["next_after"]) == (len(rows), None)
     assert get(console.client, "/v1/staff/customers?q=%25", token).json()["customers"] == []
     too_big = get(console.client, "/v1/staff/customers?limit=101", token)
     assert too_big.status_code == 422

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
-import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from html import escape
@@ -20,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from openteller import __version__
+from openteller.api.context import RequestContext
 from openteller.api.limits import install_limits
 from openteller.api.metrics import HttpMetrics
 from openteller.api.openapi import install_openapi
@@ -51,7 +49,6 @@ from openteller.core.schema import current_revision
 from openteller.settings import Settings
 
 logger = logging.getLogger("openteller.api")
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 
 
 def _envelope(status: int, code: str, message: str, details: Any = None) -> JSONResponse:
@@ -86,18 +83,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     install_limits(app, settings)  # before request_id: its responses get an X-Request-ID
     metrics = HttpMetrics()
 
-    @app.middleware("http")
-    async def request_id(request: Request, call_next: Any) -> Any:
-        # Echo a caller's id when it is sane, otherwise mint one: every response has one.
-        given = request.headers.get("x-request-id", "")
-        rid = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
-        started = time.perf_counter()
-        response = await call_next(request)
-        response.headers["X-Request-ID"] = rid
-        # Route templates, not raw paths: /v1/accounts/{account_id}, bounded label values.
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        metrics.observe(request.method, route, response.status_code, time.perf_counter() - started)
-        return response
+    # Outermost of ours: the limits' answers and unexpected errors get an X-Request-ID.
+    app.add_middleware(RequestContext, metrics=metrics)
 
     @app.get("/metrics", include_in_schema=False)
     def prometheus() -> Response:

@@ -49,9 +49,9 @@ class CustomerRecord:
 
 def search_customers(
     conn: Connection, text: str = "", *, limit: int = 20, after_id: int = 0
-) -> list[CustomerSummary]:
+) -> tuple[list[CustomerSummary], bool]:
     """Customers whose name, username or email contains `text` (any case), by id, from
-    `after_id` on (keyset pagination)."""
+    `after_id` on (keyset pagination), and whether more follow."""
     if not 1 <= limit <= MAX_PAGE:
         raise ValidationFailed(f"limit must be 1 to {MAX_PAGE}", limit=limit)
     needle = text.strip().lower()
@@ -76,7 +76,7 @@ def search_customers(
         .outerjoin(counts, counts.c.customer_id == customers_t.c.id)
         .where(customers_t.c.id > after_id)
         .order_by(customers_t.c.id)
-        .limit(limit)
+        .limit(limit + 1)  # one more than asked: tells whether another page follows
     )
     if needle:
         # Escape LIKE's wildcards so "50%" finds a literal percent sign.
@@ -93,7 +93,7 @@ def search_customers(
                 )
             )
         )
-    return [
+    found = [
         CustomerSummary(
             id=int(r.id),
             username=r.username,
@@ -105,6 +105,7 @@ def search_customers(
         )
         for r in conn.execute(stmt)
     ]
+    return found[:limit], len(found) > limit
 
 
 def customer_record(conn: Connection, customer_id: int) -> CustomerRecord:

@@ -170,7 +170,7 @@ def customers(
 ) -> dict[str, Any]:
     """Search the customer directory (compliance)."""
     staff.require_role(StaffRole.COMPLIANCE)
-    found = search_customers(session, q, limit=limit, after_id=after)
+    found, more = search_customers(session, q, limit=limit, after_id=after)
     return {
         "customers": [
             {
@@ -184,7 +184,7 @@ def customers(
             }
             for c in found
         ],
-        "next_after": str(found[-1].id) if len(found) == limit else None,
+        "next_after": str(found[-1].id) if more else None,
     }
 
 
