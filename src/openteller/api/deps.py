@@ -1,4 +1,9 @@
-"""Request dependencies: typed aliases make authentication visible in every route."""
+"""Request dependencies: typed aliases make authentication visible in every route.
+
+The ones that do no I/O are `async def`: FastAPI runs a plain `def` dependency on the
+thread pool, a hop per dependency per request; these only read app state or check a
+token's signature. Those that touch the database stay plain functions.
+"""
 
 from __future__ import annotations
 
@@ -13,17 +18,17 @@ from openteller.core import Clock, Forbidden, NotFound, Unauthorized, get_staff
 from openteller.settings import Settings
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _engine(request: Request) -> Engine:
+async def _engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
 
 
-def _clock(request: Request) -> Clock:
+async def _clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
 
@@ -44,7 +49,7 @@ def _session(engine: EngineDep) -> Iterator[Connection]:
 SessionDep = Annotated[Connection, Depends(_session)]
 
 
-def _principal(request: Request, settings: SettingsDep, clock: ClockDep) -> Principal:
+async def _principal(request: Request, settings: SettingsDep, clock: ClockDep) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
@@ -52,7 +57,7 @@ def _principal(request: Request, settings: SettingsDep, clock: ClockDep) -> Prin
     return read_token(settings, token.strip(), clock.now())
 
 
-def _customer(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
+async def _customer(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
     if principal.kind != "customer":
         raise Forbidden("this endpoint is for customers; staff use the console endpoints")
     return principal

@@ -10,7 +10,7 @@ from openteller.api.deps import ClockDep, CurrentCustomer, EngineDep, SettingsDe
 from openteller.core import LocalCoreBanking
 
 
-def _customer_core(
+async def _customer_core(
     principal: CurrentCustomer, engine: EngineDep, clock: ClockDep, settings: SettingsDep
 ) -> LocalCoreBanking:
     return LocalCoreBanking(engine, clock, principal.id, settings)
