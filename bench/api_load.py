@@ -32,6 +32,7 @@ import os
 import platform
 import resource
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -267,6 +268,103 @@ def _sign_in(base_url: str, db: str, logins: list[dict[str, Any]]) -> list[dict[
     return customers
 
 
+# wrk (C, event loop) as the load generator: it costs the 2-core machine far less CPU than
+# a Python client, so more of it is left to the server. One Lua state per wrk thread; each
+# request takes the next customer in turn, and payment keys are unique per thread.
+WRK_SCRIPT = r"""
+local customers, n = {}, 0
+local counter = 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("tid", counter)
+end
+function init(args)
+  for line in io.lines(args[1]) do
+    local token, checking, savings = line:match("([^\t]+)\t([^\t]+)\t([^\t]+)")
+    customers[#customers + 1] = {token = token, checking = checking, savings = savings}
+  end
+  phase = args[2]
+  scenario = args[3]
+end
+function request()
+  n = n + 1
+  local c = customers[(n % #customers) + 1]
+  local headers = {Authorization = "Bearer " .. c.token}
+  if scenario == "balances" then
+    return wrk.format("GET", "/v1/accounts/" .. c.checking .. "/balances", headers)
+  end
+  local key = phase .. tid .. "-" .. n
+  headers["Idempotency-Key"] = key
+  headers["Content-Type"] = "application/json"
+  local body = '{"from_account_id": ' .. c.checking .. ', "to_account_id": ' .. c.savings
+    .. ', "amount": "0.01", "currency": "USD", "description": "bench ' .. key .. '"}'
+  return wrk.format("POST", "/v1/payments", headers, body)
+end
+function done(summary, latency, requests)
+  io.write(string.format(
+    "WRK %d %d %d %d %d %d %d %d %d\n",
+    summary.requests, summary.duration, summary.errors.status, summary.errors.connect,
+    summary.errors.read, summary.errors.write, summary.errors.timeout,
+    latency:percentile(50), latency:percentile(99)))
+  io.write(string.format("WRKMEAN %f\n", latency.mean))
+end
+"""
+
+
+def _run_wrk(spec: dict[str, Any], workdir: Path) -> dict[str, Any]:
+    """One scenario with wrk: a warm-up run, then the measured run."""
+    script = workdir / "load.lua"
+    script.write_text(WRK_SCRIPT)
+    people = workdir / "customers.tsv"
+    people.write_text(
+        "".join(f"{c['token']}\t{c['checking']}\t{c['savings']}\n" for c in spec["customers"])
+    )
+    figures: dict[str, Any] = {}
+    for phase, seconds in (("w", spec["warmup"]), ("m", spec["seconds"])):
+        started_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+        done = subprocess.run(
+            [
+                "wrk", "-t2", f"-c{spec['concurrency']}", f"-d{max(1, round(seconds))}s",
+                "--latency", "--timeout", "10s", "-s", str(script), spec["base_url"],
+                "--", str(people), phase, spec["scenario"],
+            ],
+            capture_output=True, text=True, timeout=seconds + 60, check=False,
+        )  # fmt: skip
+        ended_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+        line = next((x for x in done.stdout.splitlines() if x.startswith("WRK ")), None)
+        if done.returncode != 0 or line is None:
+            raise RuntimeError(f"wrk failed: {done.stdout[-1000:]} {done.stderr[-1000:]}")
+        if phase == "w":
+            continue
+        total, micros, status, *transport, p50, p99 = (int(x) for x in line.split()[1:])
+        mean = float(
+            next(x for x in done.stdout.splitlines() if x.startswith("WRKMEAN")).split()[1]
+        )
+        elapsed = micros / 1e6
+        kinds = {
+            "non_2xx": status,
+            **dict(zip(("connect", "read", "write", "timeout"), transport, strict=True)),
+        }
+        figures = {
+            "requests": total,
+            "seconds": round(elapsed, 3),
+            "per_s": round(total / elapsed, 1),
+            "mean_ms": round(mean / 1000, 3),
+            "p50_ms": round(p50 / 1000, 3),
+            "p99_ms": round(p99 / 1000, 3),
+            "errors": sum(kinds.values()),
+            "error_kinds": {k: v for k, v in kinds.items() if v},
+            "client_cpu_s": round(
+                ended_cpu.ru_utime
+                + ended_cpu.ru_stime
+                - started_cpu.ru_utime
+                - started_cpu.ru_stime,
+                2,
+            ),
+        }
+    return figures
+
+
 def _run_client(spec: dict[str, Any]) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, __file__, "--client"],
@@ -280,6 +378,42 @@ def _run_client(spec: dict[str, Any]) -> dict[str, Any]:
         raise RuntimeError(f"the load client failed: {done.stderr[-2000:]}")
     result: dict[str, Any] = json.loads(done.stdout)
     return result
+
+
+def _proc_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of one process (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _processes() -> list[tuple[int, int, str]]:
+    """(pid, parent pid, command name) of every process on the machine."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                head, tail = (entry / "stat").read_text().rsplit(")", 1)
+            except OSError:
+                continue
+            found.append((int(entry.name), int(tail.split()[1]), head.split("(", 1)[1]))
+    return found
+
+
+def _cpu_snapshot(server_pid: int) -> tuple[float, float]:
+    """CPU seconds so far of (the server and its workers, every PostgreSQL process)."""
+    table = _processes()
+    tree = {server_pid}
+    grew = True
+    while grew:
+        more = {pid for pid, parent, _ in table if parent in tree} - tree
+        grew = bool(more)
+        tree |= more
+    server = sum(_proc_cpu_s(pid) for pid in tree)
+    postgres = sum(_proc_cpu_s(pid) for pid, _, name in table if name.startswith("postgres"))
+    return server, postgres
 
 
 def _bench(args: argparse.Namespace, db: str, workdir: Path) -> dict[str, Any]:
@@ -329,7 +463,18 @@ def _bench(args: argparse.Namespace, db: str, workdir: Path) -> dict[str, Any]:
                 "seconds": args.seconds,
                 "warmup": args.warmup,
             }
-            result[scenario] = _run_client(spec)
+            before = _cpu_snapshot(process.pid)
+            figures = _run_wrk(spec, workdir) if args.load == "wrk" else _run_client(spec)
+            after = _cpu_snapshot(process.pid)
+            # CPU of the whole scenario (warm-up included), shared out over the measured
+            # share of it: an estimate of what one request costs each side.
+            measured = args.seconds / (args.seconds + args.warmup)
+            requests = max(1, figures["requests"])
+            for side, i in (("server", 0), ("postgres", 1)):
+                used = after[i] - before[i]
+                figures[f"{side}_cpu_s"] = round(used, 2)
+                figures[f"{side}_cpu_ms_per_request"] = round(used * measured / requests * 1000, 3)
+            result[scenario] = figures
     finally:
         _stop_server(process)
     check = _cli(env, "ledger", "check", "--db", db)
@@ -375,6 +520,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--scenarios", nargs="+", choices=SCENARIOS, default=list(SCENARIOS), metavar="NAME"
     )
+    parser.add_argument(
+        "--load",
+        choices=("wrk", "httpx"),
+        default="wrk" if shutil.which("wrk") else "httpx",
+        help="load generator: wrk when installed (apt-get install wrk), else Python httpx",
+    )
     parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.client:
@@ -399,7 +550,9 @@ def main(argv: list[str] | None = None) -> int:
             "customers": args.customers,
             "months": args.months,
             "seed": args.seed,
-            "client": "httpx.AsyncClient, one process, keep-alive",
+            "client": "wrk -t2, keep-alive"
+            if args.load == "wrk"
+            else "httpx.AsyncClient, keep-alive",
             "rate_limit": "off",
         },
         "targets": TARGETS,
