@@ -337,6 +337,15 @@ class _Turn:
             return self._failure(Reply("Sorry, I didn't get that.", "not_understood", HELP))
         if intent in DIALOGUE_ACTS:
             return self._act(intent)
+        if not intent.startswith("faq_"):
+            # A task the model knows but no flow serves yet (recurring charges).
+            self.state["offered_human"] = True
+            return Reply(
+                f"I can't help with {intent.replace('_', ' ')} in the chat yet. Would you "
+                "like me to connect you with a person who can?",
+                "task_unavailable",
+                ["Yes, connect me", "No thanks"],
+            )
         return self._support(intent)
 
     def _act(self, intent: str) -> Reply:
@@ -362,9 +371,10 @@ class _Turn:
         # Answers from the bank's documents arrive with the knowledge base; until then say
         # so plainly rather than guess a fee or a rate.
         self.state["offered_human"] = True
+        subject = topic.removeprefix("faq_").replace("_", " ")
         return Reply(
-            f"I can't answer questions about {topic.replace('_', ' ')} from the bank's "
-            "documents yet. Would you like me to connect you with a person who can?",
+            f"I can't answer questions about {subject} from the bank's documents yet. "
+            "Would you like me to connect you with a person who can?",
             "knowledge_unavailable",
             ["Yes, connect me", "No thanks"],
         )

@@ -14,7 +14,7 @@ from openteller.assistant.context import Reply, TurnContext, day, money
 from openteller.assistant.flows.accounts import HISTORY_KINDS, search
 from openteller.assistant.flows.base import Flow, FlowState, Problem, SlotError, register
 from openteller.assistant.flows.money import fill_amount
-from openteller.core import OpenTellerError, TransactionQuery
+from openteller.core import TransactionQuery
 
 YES_NO = ["Yes", "No"]
 TERMS = (12, 24, 36, 48, 60)
@@ -312,28 +312,3 @@ class HumanHandoff(Flow):
             "handoff",
             handoff={"reason": "human_request"},
         )
-
-
-@register
-class Complaint(HumanHandoff):
-    name = "complaint"
-    title = "complaint"
-
-    def execute(self, ctx: TurnContext, state: FlowState) -> Reply:
-        ctx.tickets.append(
-            {
-                "reason": "complaint",
-                "priority": "high",
-                "summary": "The customer wants to make a complaint.",
-                "details": {},
-            }
-        )
-        return Reply(
-            "I'm sorry about this. I've passed your complaint to our customer care team; a "
-            "person will contact you.",
-            "complaint_handoff",
-            handoff={"reason": "complaint"},
-        )
-
-
-__all__ = ["OpenTellerError"]
