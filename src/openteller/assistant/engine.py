@@ -40,6 +40,7 @@ logger = logging.getLogger("openteller.assistant")
 
 MAX_MESSAGE = 2000
 MAX_ATTEMPTS = 2  # failed tries before a person is offered
+SWITCH_CONFIDENCE = 0.9  # another task this sure leaves the current flow
 AI_NOTICE = "Hi, I'm the bank's AI assistant (not a person). "
 
 DIALOGUE_ACTS = frozenset(
@@ -466,6 +467,9 @@ class _Turn:
         try:
             changed = flow.fill(self.ctx, flow_state, text, awaiting)
         except SlotError as exc:
+            if _other_task(flow, nlu, SWITCH_CONFIDENCE):
+                # Clearly another task ("what's my balance" while a payee is asked for).
+                return self._switch(flow, text, nlu)
             flow_state.slots.pop(exc.slot, None)
             return self._retry(flow, flow_state, exc.slot, exc.message)
 
@@ -480,10 +484,8 @@ class _Turn:
             return self._advance(flow, flow_state)
 
         # Nothing for this flow in the message.
-        if intent in REGISTRY and intent != flow.name and not nlu.needs_clarification:
-            self.ctx.event(EventType.FLOW_ABANDONED, flow=flow.name, why="superseded")
-            self._save(None)
-            return self._start(intent, text)
+        if _other_task(flow, nlu, 0.0):
+            return self._switch(flow, text, nlu)
         if intent is not None and intent not in DIALOGUE_ACTS and intent not in REGISTRY:
             # A digression: answer it, then come back to where we were.
             aside = self._support(intent)
@@ -500,6 +502,11 @@ class _Turn:
                 flow, flow_state, CONFIRM, "Please answer yes to go ahead or no to cancel."
             )
         return self._retry(flow, flow_state, awaiting or "", "Sorry, I didn't catch that.")
+
+    def _switch(self, flow: Flow, text: str, nlu: _Understood) -> Reply:
+        self.ctx.event(EventType.FLOW_ABANDONED, flow=flow.name, why="superseded")
+        self._save(None)
+        return self._start(str(nlu.intent), text)
 
     def _resume(self, flow: Flow, flow_state: FlowState) -> Reply:
         if flow_state.awaiting == CONFIRM:
@@ -533,6 +540,16 @@ class _Turn:
         found = u.describe(text, self.ctx.now, self.ctx.tz)
         self.entities = found
         self.entity_names = sorted({e["type"] for e in found})
+
+
+def _other_task(flow: Flow, nlu: _Understood, at_least: float) -> bool:
+    """The message asks for another task, at least this surely."""
+    return (
+        nlu.intent in REGISTRY
+        and nlu.intent != flow.name
+        and nlu.confidence >= at_least
+        and not nlu.needs_clarification
+    )
 
 
 def _prefixed(reply: Reply, prefix: str) -> Reply:

@@ -102,6 +102,12 @@ class TransferMoney(Flow):
             elif slot == "destination":
                 state.slots["destination"] = {"kind": "account", "id": anyone.value.id}
                 changed.append("destination")
+        if target.status == "none" and target.query:
+            raise SlotError(
+                "destination",
+                f"I can't find a {target.query} account of yours.",
+                suggestions=[a.name for a in ctx.accounts_of(*SPENDABLE_FROM)],
+            )
         if "destination" not in changed and target.status != "one":
             payee = u.find_payee(text, ctx.payees)
             if payee.status == "one" and payee.value is not None:
