@@ -6,13 +6,8 @@ from `default_parser()` (trained from our intents on first use and cached).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from openteller.assistant.engine import Assistant, IntentParser, Prediction, TurnResult
 from openteller.assistant.sessions import SessionStore, Ticket, TranscriptEntry
-
-if TYPE_CHECKING:
-    pass
 
 
 def default_parser() -> IntentParser:

@@ -1,0 +1,109 @@
+"""Trained models on disk, keyed by what they were trained on; the assistant's default model.
+
+A model file is named after a hash of the model version, the config and the training
+data, so editing an intents YAML (or upgrading the model code) trains a new model on the
+next use instead of serving a stale one. Models are trained here, never downloaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from openteller.assistant.nlu._data import TrainingData, load_intents
+from openteller.assistant.nlu._model import MODEL_VERSION, IntentModel, ModelConfig, Progress
+
+ENV_MODEL_DIR = "OPENTELLER_MODEL_DIR"
+DEFAULT_MODEL_DIR = Path("var/models")
+
+log = logging.getLogger(__name__)
+_lock = threading.Lock()
+_default: dict[Path, IntentModel] = {}
+
+
+def model_dir(directory: Path | None = None) -> Path:
+    """`directory`, else `$OPENTELLER_MODEL_DIR`, else `./var/models`."""
+    if directory is not None:
+        return directory
+    env = os.environ.get(ENV_MODEL_DIR)
+    return Path(env) if env else DEFAULT_MODEL_DIR
+
+
+def cache_key(data: TrainingData, config: ModelConfig) -> str:
+    """Hash of model version, config and training data (16 hex digits)."""
+    h = hashlib.sha256()
+    h.update(f"{MODEL_VERSION}\n{config.key()}\n{data.digest()}".encode())
+    return h.hexdigest()[:16]
+
+
+def model_file(data: TrainingData, config: ModelConfig, directory: Path | None = None) -> Path:
+    return model_dir(directory) / f"intents-{cache_key(data, config)}.joblib"
+
+
+def load_or_train(
+    data: TrainingData,
+    config: ModelConfig | None = None,
+    *,
+    directory: Path | None = None,
+    progress: Progress | None = None,
+) -> IntentModel:
+    """The cached model for `data` and `config`, training and saving it when absent."""
+    cfg = config or ModelConfig()
+    path = model_file(data, cfg, directory)
+    model = _load(path)
+    if model is not None:
+        return model
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Several workers starting at once train once: the others wait, then load the file.
+    with _file_lock(path.with_name(f".{path.name}.lock")):
+        model = _load(path)
+        if model is None:
+            log.info("training NLU model %s on %d examples", path.name, len(data))
+            model = IntentModel(cfg).fit(data, calibrate=True, progress=progress)
+            model.save(path)
+    return model
+
+
+def _load(path: Path) -> IntentModel | None:
+    if not path.is_file():
+        return None
+    try:
+        return IntentModel.load(path)
+    except Exception as exc:  # a truncated or foreign file: train again over it
+        log.warning("retraining NLU model: cannot read %s (%s)", path, exc)
+        return None
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock between processes (POSIX `flock`; no lock where it is missing)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def default_model(
+    directory: Path | None = None, *, progress: Progress | None = None
+) -> IntentModel:
+    """The assistant's intent model over the packaged YAML intents, loaded once per
+    process; trained and cached on first use."""
+    folder = model_dir(directory).resolve()
+    with _lock:
+        model = _default.get(folder)
+        if model is None:
+            model = load_or_train(load_intents(), directory=folder, progress=progress)
+            _default[folder] = model
+        return model

