@@ -35,6 +35,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from openteller.api import create_app
+from openteller.assistant import default_parser
 from openteller.core import FixedClock, make_engine, upgrade
 from openteller.core.demo.seeder import SeedOptions, seed_bank
 from openteller.settings import Settings
@@ -118,6 +119,7 @@ def bank(tmp_path_factory: pytest.TempPathFactory) -> Bank:
     )
     engine.dispose()
     app = create_app(settings, clock)
+    app.state.intent_parser = default_parser()  # POST /v1/chat talks to the real model
     client = TestClient(app)
     customer = seeded.logins[0]
     staff = next(login for login in seeded.staff_logins if login.role == "compliance")
