@@ -26,6 +26,7 @@ demo: install
 	@mkdir -p var
 	$(BIN)/openteller db upgrade --db $(DEMO_DB)
 	$(BIN)/openteller seed --customers 50 --months 6 --seed 42 --reset --db $(DEMO_DB)
+	$(BIN)/openteller nlu train
 	$(BIN)/openteller serve --host 127.0.0.1 --port 8000 --db $(DEMO_DB)
 
 lint: install
