@@ -45,6 +45,9 @@ bench: install
 	$(BIN)/python bench/ledger_throughput.py
 	$(BIN)/python bench/seed.py
 	$(BIN)/python bench/api_load.py
+	$(BIN)/python bench/entities.py
+	$(BIN)/python bench/assistant_turns.py
+	$(BIN)/python bench/nlu_banking77.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
