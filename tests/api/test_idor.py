@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Integer
 
 from openteller.api.schemas import MAX_ID
+from openteller.assistant import default_parser
 from openteller.core.models import Base
 from tests.api.conftest import get, token_for
 
@@ -21,6 +22,7 @@ PATH_ROUTES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/cards/{card_id}/unblock"): {},
     ("POST", "/v1/cards/{card_id}/replace"): {"reason": "damaged"},
     ("GET", "/v1/payments/{payment_id}"): {},
+    ("GET", "/v1/chat/{session_id}"): {},
 }
 
 
@@ -53,7 +55,12 @@ def _resources(client: Any, token: str) -> dict[str, str]:
         headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "idor-setup"},
     )
     assert payment.status_code == 201, payment.text
+    chat = client.post(
+        "/v1/chat", json={"message": "hello"}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert chat.status_code == 200, chat.text
     return {
+        "session_id": chat.json()["session_id"],
         "account_id": checking,
         "savings": savings,
         "card_id": card,
@@ -64,6 +71,7 @@ def _resources(client: Any, token: str) -> dict[str, str]:
 
 def test_another_customers_ids_answer_404_with_no_data(bank: Any) -> None:
     client, logins, _ = bank
+    client.app.state.intent_parser = default_parser()  # B opens a chat session
     token_a, token_b = token_for(client, logins[0]), token_for(client, logins[1])
     b = _resources(client, token_b)
     cards_before = get(client, "/v1/cards", token_b).json()
@@ -78,7 +86,7 @@ def test_another_customers_ids_answer_404_with_no_data(bank: Any) -> None:
         # The same answer as an id that does not exist at all.
         unknown = client.request(
             method,
-            template.format(**dict.fromkeys(b, "987654")),
+            template.format(**{**dict.fromkeys(b, "987654"), "session_id": "0" * 32}),
             json=body or None,
             headers=headers,
         )
@@ -122,7 +130,7 @@ def test_payments_with_another_customers_ids_in_the_body(bank: Any) -> None:
 def test_ids_outside_the_id_range_are_422_not_500(bank: Any) -> None:
     client, logins, _ = bank
     headers = {"Authorization": f"Bearer {token_for(client, logins[0])}"}
-    names = ("account_id", "card_id", "payment_id")
+    names = ("account_id", "card_id", "payment_id", "session_id")
     for (method, template), body in PATH_ROUTES.items():
         # Ids are INTEGER columns: beyond 32 bits PostgreSQL refused them ("integer out of
         # range"), beyond 64 bits SQLite did (OverflowError), both as a 500.
@@ -133,7 +141,8 @@ def test_ids_outside_the_id_range_are_422_not_500(bank: Any) -> None:
             error = response.json()["error"]
             assert error["code"] == "validation_failed"
             assert error["details"]["errors"][0]["loc"][0] == "path"
-        largest = template.format(**dict.fromkeys(names, MAX_ID))
+        # The largest id (a session id is 32 hex digits instead) is merely unknown.
+        largest = template.format(**{**dict.fromkeys(names, MAX_ID), "session_id": "f" * 32})
         response = client.request(method, largest, json=body or None, headers=headers)
         assert response.status_code == 404, (largest, response.text)
 
