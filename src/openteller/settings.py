@@ -46,6 +46,13 @@ class Settings(BaseSettings):
         description="Argon2id memory cost in KiB (OWASP minimum profile: 19 MiB, t=2, p=1).",
     )
     password_hash_time_cost: int = Field(default=2, ge=1, description="Argon2id iterations.")
+    request_threads: int = Field(
+        default=8,
+        ge=1,
+        le=256,
+        description="Threads per worker for blocking route code (database calls). More "
+        "threads than cores only queue behind the GIL and starve the event loop.",
+    )
     max_body_bytes: int = Field(
         default=65_536, ge=1024, description="Largest request body the API accepts (413 above)."
     )

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from html import escape
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -65,6 +66,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Sync routes run on anyio's thread pool (40 threads by default).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
         yield
         engine.dispose()
 
