@@ -302,7 +302,7 @@ class _Turn:
                 nlu.intent, nlu.needs_clarification = chosen, False
                 intent = chosen
 
-        if intent == "cancel":
+        if intent == "cancel" and not _free_text_answer(flow_state, text):
             if flow_state is not None:
                 return self._abandon(flow_state, "cancelled")
             return Reply("There's nothing to cancel. What can I help with?", "nothing_to_cancel")
@@ -540,6 +540,21 @@ class _Turn:
         found = u.describe(text, self.ctx.now, self.ctx.tz)
         self.entities = found
         self.entity_names = sorted({e["type"] for e in found})
+
+
+# Slots whose answer is the customer's own words ("I didn't make it", a payee's name).
+FREE_TEXT_SLOTS = frozenset({"why", "purpose", "payee_name", "bank_name"})
+_CANCEL_WORDS = re.compile(r"^\s*(cancel|stop|never ?mind|forget (it|about it)|quit)\b", re.I)
+
+
+def _free_text_answer(flow_state: FlowState | None, text: str) -> bool:
+    """The message answers a free-text question: a "cancel" reading of it is only trusted
+    when it says cancel in so many words."""
+    return (
+        flow_state is not None
+        and flow_state.awaiting in FREE_TEXT_SLOTS
+        and not _CANCEL_WORDS.match(text)
+    )
 
 
 def _other_task(flow: Flow, nlu: _Understood, at_least: float) -> bool:
