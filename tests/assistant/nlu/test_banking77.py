@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from openteller.assistant.nlu import TrainingData, read_csv
+from openteller.assistant.nlu import ModelConfig, TrainingData, read_csv
 from openteller.assistant.nlu._evaluate import run_once
-from openteller.assistant.nlu._model import ModelConfig
 
 DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "banking77"
 

@@ -114,3 +114,16 @@ def test_sample_draws_per_intent_and_refuses_too_many() -> None:
     assert five.texts != data.sample(5, seed=2).texts
     with pytest.raises(NLUDataError, match="--shots 1000"):
         data.sample(1000, seed=0)
+
+
+def test_public_names_are_exactly_all() -> None:
+    import types
+
+    import openteller.assistant.nlu as nlu
+
+    public = {
+        name
+        for name, value in vars(nlu).items()
+        if not name.startswith("_") and not isinstance(value, types.ModuleType)
+    }
+    assert public == set(nlu.__all__)

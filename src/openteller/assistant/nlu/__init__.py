@@ -18,6 +18,7 @@ from openteller.assistant.nlu._cache import (
     default_model,
     load_or_train,
     model_dir,
+    model_file,
 )
 from openteller.assistant.nlu._data import (
     OUT_OF_SCOPE,
@@ -59,6 +60,7 @@ __all__ = [
     "load_intents",
     "load_or_train",
     "model_dir",
+    "model_file",
     "packaged_encoder",
     "read_csv",
     "score",

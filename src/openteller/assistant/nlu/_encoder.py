@@ -6,6 +6,11 @@ module directly (tokenizer, forward pass, mean pooling, L2 normalisation: the sa
 pipeline as the packaged model's `modules.json`), which avoids per-call overhead that
 matters for one short query. An `Encoder` can run with its top transformer layers
 replaced by tuned copies (`_tuning.py`); the bottom of the network stays shared.
+
+Inference runs in bfloat16 where the CPU does that faster (AMX / AVX512-BF16: 7.0 ms
+instead of 10.6 ms for one query on one core, embeddings within cosine 0.9999 of
+float32): measured once per process, or fixed by `OPENTELLER_NLU_PRECISION` (`float32`,
+`bfloat16`). Training (tuning) always runs in float32.
 """
 
 from __future__ import annotations
@@ -23,10 +28,11 @@ import torch
 
 MAX_TOKENS = 64  # banking queries are short; longer text is truncated
 DIMENSION = 384
-_NEG = torch.finfo(torch.float32).min
+ENV_PRECISION = "OPENTELLER_NLU_PRECISION"
 
 _lock = threading.Lock()
 _base: tuple[Any, Any] | None = None  # (tokenizer, BertModel) of the packaged model
+_infer: tuple[torch.dtype, Any] | None = None  # (dtype, BertModel in that dtype)
 
 
 def model_path() -> str:
@@ -65,9 +71,42 @@ def torch_threads(n: int) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
-def _mask(attention: torch.Tensor) -> torch.Tensor:
+def _mask(attention: torch.Tensor, dtype: torch.dtype = torch.float32) -> torch.Tensor:
     """Additive attention mask (batch, 1, 1, tokens) as the BERT layers expect it."""
-    return (1.0 - attention[:, None, None, :].to(torch.float32)) * _NEG
+    return (1.0 - attention[:, None, None, :].to(dtype)) * torch.finfo(dtype).min
+
+
+def _time_forward(bert: Any, batch: Any) -> float:
+    import time
+
+    runs = []
+    with torch.inference_mode():
+        for _ in range(3):
+            bert(**batch)
+        for _ in range(10):
+            started = time.perf_counter()
+            bert(**batch)
+            runs.append(time.perf_counter() - started)
+    return sorted(runs)[len(runs) // 2]
+
+
+def _inference_model() -> tuple[torch.dtype, Any]:
+    """(dtype, BERT module) for inference: bfloat16 when this CPU runs it at least 15 %
+    faster than float32 (or when the environment says so), else the float32 model."""
+    global _infer
+    tokenizer, bert = _load_base()
+    with _lock:
+        if _infer is None:
+            choice = os.environ.get(ENV_PRECISION, "auto").strip().lower()
+            half = copy.deepcopy(bert).to(torch.bfloat16) if choice != "float32" else None
+            if half is not None and choice != "bfloat16":
+                probe = tokenizer(
+                    ["how long does a transfer to my savings take"], return_tensors="pt"
+                )
+                if _time_forward(half, probe) > 0.85 * _time_forward(bert, probe):
+                    half = None
+            _infer = (torch.float32, bert) if half is None else (torch.bfloat16, half)
+        return _infer
 
 
 def _pool(hidden: torch.Tensor, attention: torch.Tensor) -> torch.Tensor:
@@ -88,6 +127,7 @@ class Encoder:
         self, top_layers: torch.nn.ModuleList | None = None, *, cache_size: int = 4096
     ) -> None:
         self._top = top_layers.eval() if top_layers is not None else None
+        self._top_infer: torch.nn.ModuleList | None = None  # _top in the inference dtype
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._cache_lock = threading.Lock()
@@ -107,9 +147,15 @@ class Encoder:
         top.load_state_dict(state)
         return cls(top)
 
+    @property
+    def dtype(self) -> torch.dtype:
+        """The dtype inference runs in (float32 or bfloat16)."""
+        return _inference_model()[0]
+
     @torch.inference_mode()
     def _forward(self, texts: Sequence[str]) -> torch.Tensor:
-        tokenizer, bert = _load_base()
+        tokenizer, _ = _load_base()
+        dtype, bert = _inference_model()
         batch = tokenizer(
             list(texts),
             padding=True,
@@ -121,14 +167,18 @@ class Encoder:
         if self._top is None:
             hidden = bert(**batch).last_hidden_state
         else:
-            cut = len(bert.encoder.layer) - len(self._top)
+            top = self._top_infer
+            if top is None:
+                top = self._top if dtype == torch.float32 else copy.deepcopy(self._top).to(dtype)
+                self._top_infer = top
+            cut = len(bert.encoder.layer) - len(top)
             hidden = bert.embeddings(
                 input_ids=batch["input_ids"], token_type_ids=batch.get("token_type_ids")
             )
-            mask = _mask(attention)
-            for layer in [*bert.encoder.layer[:cut], *self._top]:
+            mask = _mask(attention, dtype)
+            for layer in [*bert.encoder.layer[:cut], *top]:
                 hidden = _layer_out(layer(hidden, attention_mask=mask))
-        return _pool(hidden, attention)
+        return _pool(hidden.float(), attention)
 
     def encode(
         self,

@@ -12,7 +12,7 @@ import random
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -68,8 +68,6 @@ def run_once(
     latency_sample: int = LATENCY_SAMPLE,
 ) -> RunResult:
     """Fit on `train` (tuning seeded with `seed`), predict `test`, time single parses."""
-    from dataclasses import replace
-
     cfg = replace(config, tune=replace(config.tune, seed=seed))
     model = IntentModel(cfg).fit(train, calibrate=False, progress=progress)
     predicted = model.predict_labels(list(test.texts))

@@ -4,13 +4,14 @@
          ─ word TF-IDF (1-2 grams) ─────────────┼─ linear model ─ scores / T ─ softmax
          ─ char TF-IDF (optional) ──────────────┘
 
-`T` (temperature) is fitted on held-out folds so that confidence means what it says; the
+`T` (temperature) is fitted on a held-out part so that confidence means what it says; the
 clarification and out-of-scope rules read the calibrated probabilities.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -130,9 +131,7 @@ class IntentModel:
         calibrate: bool = True,
         progress: Progress | None = None,
     ) -> IntentModel:
-        """Learn from `data`; with `calibrate`, fit the temperature on held-out folds."""
-        import time
-
+        """Learn from `data`; with `calibrate`, fit the temperature on a held-out part."""
         started = time.perf_counter()
         counts = data.counts()
         if len(counts) < 2:
@@ -162,7 +161,7 @@ class IntentModel:
         embeddings = self._encoder.encode(
             texts, progress=(lambda d, t: progress("encode", d, t)) if progress else None
         )
-        self._featurizer = Featurizer(self.config.features).fit(texts)
+        self._featurizer = Featurizer(self.config.features).fit(texts, labels)
         x = self._featurizer.transform(texts, embeddings)
         if progress:
             progress("fit", 0, 1)
@@ -178,9 +177,9 @@ class IntentModel:
         self.classes = [str(c) for c in clf.classes_]
         coef = np.asarray(clf.coef_, dtype=np.float32)
         intercept = np.asarray(clf.intercept_, dtype=np.float32)
-        if coef.shape[0] == 1:  # two classes: sklearn keeps one row
-            coef = np.vstack([-coef, coef])
-            intercept = np.concatenate([-intercept, intercept])
+        if coef.shape[0] == 1:  # two classes: sklearn keeps one row; softmax of ±s/2 is
+            coef = np.vstack([-coef, coef]) * np.float32(0.5)  # the same sigmoid(s)
+            intercept = np.concatenate([-intercept, intercept]) * np.float32(0.5)
         self._coef, self._intercept = coef, intercept
 
     def _calibrate(self, data: TrainingData, progress: Progress | None) -> float:
@@ -231,13 +230,18 @@ class IntentModel:
     def scores(self, texts: Sequence[str]) -> np.ndarray:
         """Raw decision scores, shape (len(texts), len(classes))."""
         encoder, featurizer, coef, intercept = self._ready()
-        if len(texts) == 1:
-            embeddings = encoder.encode_one(texts[0])[None, :]
-        else:
-            embeddings = encoder.encode(texts)
-        x = featurizer.transform(texts, embeddings)
-        out: np.ndarray = np.asarray(x @ coef.T) + intercept
-        return out
+        if len(texts) == 1:  # one message: dense dot products, no sparse matrix to build
+            out = intercept.astype(np.float64)
+            if featurizer.config.embedding > 0:
+                weighted = encoder.encode_one(texts[0]) * featurizer.config.embedding
+                out = out + coef[:, : weighted.shape[0]] @ weighted
+            idx, values = featurizer.lexical_one(texts[0])
+            if len(idx):
+                out = out + coef[:, idx] @ values
+            return np.asarray(out)[None, :]
+        x = featurizer.transform(texts, encoder.encode(texts))
+        batch: np.ndarray = np.asarray(x @ coef.T) + intercept
+        return batch
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """Calibrated probabilities, shape (len(texts), len(classes))."""
