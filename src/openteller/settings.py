@@ -68,6 +68,33 @@ class Settings(BaseSettings):
         default="openteller:ratelimit:", description="Namespace of the rate-limit keys in Redis."
     )
 
+    # ---- knowledge base (openteller.knowledge)
+    kb_dir: Path | None = Field(
+        default=None,
+        description="Where the knowledge-base index lives; default: a `kb` folder beside "
+        "the SQLite database file, else ./var/kb.",
+    )
+    # ---- language models (openteller.llm)
+    llm_provider: Literal["extractive", "llama-cpp", "openai"] = Field(
+        default="extractive",
+        description="Who writes answers from documents: extractive (deterministic, no "
+        "model), llama-cpp (a local GGUF file) or openai (any OpenAI-compatible server).",
+    )
+    llm_model: str = Field(
+        default="",
+        description="Model name (openai) or GGUF path (llama-cpp); empty: the provider's "
+        "default (the bundled SmolLM2-135M-Instruct for llama-cpp).",
+    )
+    llm_base_url: str = Field(
+        default="", description="Base URL of the OpenAI-compatible server (e.g. http://host/v1)."
+    )
+    llm_api_key: SecretStr = Field(
+        default=SecretStr(""), description="API key for the OpenAI-compatible server."
+    )
+    llm_timeout_seconds: float = Field(default=30.0, gt=0, le=600, description="Per request.")
+    llm_max_retries: int = Field(default=2, ge=0, le=10, description="Retries with backoff.")
+    llm_max_tokens: int = Field(default=256, ge=1, le=8192, description="Tokens per answer.")
+
     @model_validator(mode="after")
     def _refuse_unsafe_secret(self) -> Settings:
         secret = self.secret_key.get_secret_value()

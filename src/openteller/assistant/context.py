@@ -22,6 +22,7 @@ from openteller.core import (
     CoreBanking,
     OpenTellerError,
     PayeeView,
+    TransactionItem,
 )
 
 _T = TypeVar("_T")
@@ -47,6 +48,13 @@ def card_label(card: CardInfo) -> str:
 
 def day(d: date) -> str:
     return f"{d:%b} {d.day}, {d.year}"
+
+
+def transaction_line(item: TransactionItem, tz: ZoneInfo, *, as_charge: bool = False) -> str:
+    """`Nov 3, 2026 · Shell · -$42.10` (a charge as a positive amount when `as_charge`)."""
+    amount = -item.amount if as_charge else item.amount
+    when = day(item.occurred_at.astimezone(tz).date())
+    return f"{when} · {item.merchant or item.description} · {money(amount)}"
 
 
 @dataclass

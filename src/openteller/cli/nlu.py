@@ -5,24 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from openteller.assistant.nlu import (
-    IntentModel,
-    ModelConfig,
-    NLUDataError,
-    evaluate,
-    load_intents,
-    load_or_train,
-    model_dir,
-    read_csv,
-)
-from openteller.assistant.nlu._cache import model_file
 from openteller.cli.app import JsonOption, app, err, fail, out, print_json
+
+if TYPE_CHECKING:
+    from openteller.assistant.nlu import IntentModel
+
+# `openteller.assistant.nlu` (torch, scikit-learn: seconds to import) is imported inside
+# the commands, so that every other `openteller` command starts fast.
 
 nlu_app = typer.Typer(help="Intent classifier (NLU).", no_args_is_help=True)
 eval_app = typer.Typer(help="Evaluate the assistant's components.", no_args_is_help=True)
@@ -78,6 +73,16 @@ def nlu_train(
     as_json: JsonOption = False,
 ) -> None:
     """Train an intent model (calibrated) and cache it; a cached model is reused."""
+    from openteller.assistant.nlu import (
+        ModelConfig,
+        NLUDataError,
+        load_intents,
+        load_or_train,
+        model_dir,
+        model_file,
+        read_csv,
+    )
+
     try:
         training = load_intents() if data is None else read_csv(data, min_per_intent=2)
     except NLUDataError as exc:
@@ -109,8 +114,9 @@ def eval_nlu(
     seeds: Annotated[int, typer.Option(min=1, max=20, help="Runs, seeded 0..N-1.")] = 1,
     as_json: JsonOption = False,
 ) -> None:
-    """Train on one CSV, report accuracy, macro-F1, per-intent figures and parse latency on
-    another."""
+    """Train on one CSV, measure on another: accuracy, macro-F1, per intent, latency."""
+    from openteller.assistant.nlu import NLUDataError, evaluate, read_csv
+
     try:
         train_data = read_csv(train, min_per_intent=2)
         test_data = read_csv(test, min_per_intent=1)

@@ -111,6 +111,7 @@ from openteller.core.schema import current_revision, head_revision, upgrade
 from openteller.core.staff import (
     StaffCredentials,
     StaffView,
+    authenticate_staff,
     create_staff,
     get_staff,
     is_staff_username,
@@ -198,6 +199,7 @@ __all__ = [
     "account_transactions",
     "add_payee",
     "authenticate_customer",
+    "authenticate_staff",
     "authorize",
     "bank_account",
     "block_card",

@@ -22,7 +22,7 @@ from openteller.core.models import (
     Product,
 )
 from openteller.core.money import to_minor
-from openteller.core.security import verify_password
+from openteller.core.security import verify_password, verify_unknown
 
 accounts_t = cast(Table, Account.__table__)
 customers_t = cast(Table, Customer.__table__)
@@ -344,16 +344,6 @@ def authenticate_customer(
         )
     ).first()
     if row is None:
-        verify_password(hasher, _unknown_user_hash(hasher), password)
+        verify_unknown(hasher, password)
         return None
     return int(row.id) if verify_password(hasher, row.password_hash, password) else None
-
-
-_UNKNOWN_HASHES: dict[tuple[int, int], str] = {}
-
-
-def _unknown_user_hash(hasher: PasswordHasher) -> str:
-    key = (hasher.time_cost, hasher.memory_cost)
-    if key not in _UNKNOWN_HASHES:
-        _UNKNOWN_HASHES[key] = hasher.hash("unknown user")
-    return _UNKNOWN_HASHES[key]

@@ -518,6 +518,47 @@ class ConversationEventRow(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
+# ------------------------------------------------------------------ llm and guardrails
+
+
+class LLMCall(Base):
+    """One language-model call (`openteller.llm` records every one)."""
+
+    __tablename__ = "llm_calls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    session_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    model: Mapped[str] = mapped_column(String(200))
+    prompt_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    prompt_version: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    tokens_in: Mapped[int] = mapped_column(Integer, default=0)
+    tokens_out: Mapped[int] = mapped_column(Integer, default=0)
+    latency_ms: Mapped[int] = mapped_column(Integer, default=0)
+    # Estimated cost in millionths of a US dollar (integer, never float).
+    cost_micro_usd: Mapped[int] = mapped_column(Integer, default=0)
+    ok: Mapped[bool] = mapped_column(Boolean, default=True)
+    error: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class AuditEntry(Base):
+    """The guardrails' audit log: append-only, each entry hashes the one before it."""
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    session_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    rule_id: Mapped[str] = mapped_column(String(64), index=True)
+    rule_version: Mapped[str] = mapped_column(String(32))
+    decision: Mapped[str] = mapped_column(String(32))
+    excerpt: Mapped[str] = mapped_column(Text)  # redacted
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
 def row_dict(obj: Any) -> dict[str, Any]:
     """Column values of an ORM object (for digests and debugging)."""
     return {c.key: getattr(obj, c.key) for c in obj.__table__.columns}

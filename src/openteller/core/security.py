@@ -28,6 +28,18 @@ def verify_password(hasher: PasswordHasher, stored_hash: str, password: str) -> 
         return False
 
 
+_UNKNOWN_HASHES: dict[tuple[int, int], str] = {}
+
+
+def verify_unknown(hasher: PasswordHasher, password: str) -> None:
+    """Spend one verification on a name that does not exist, so that an unknown name and
+    a wrong password take the same time (no username enumeration by timing)."""
+    key = (hasher.time_cost, hasher.memory_cost)
+    if key not in _UNKNOWN_HASHES:
+        _UNKNOWN_HASHES[key] = hasher.hash("unknown user")
+    verify_password(hasher, _UNKNOWN_HASHES[key], password)
+
+
 def fingerprint(secret: str, value: str) -> str:
     """Keyed HMAC-SHA256 of `value`: lets us find a card by its number without storing it."""
     return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()

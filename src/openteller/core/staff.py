@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
+from argon2 import PasswordHasher
 from sqlalchemy import Connection, Table, insert, select, update
 
 from openteller.core.errors import AlreadyExists, NotFound, ValidationFailed
 from openteller.core.models import StaffRole, StaffUser
+from openteller.core.security import verify_password, verify_unknown
 
 staff_t = cast(Table, StaffUser.__table__)
 
@@ -128,6 +130,20 @@ def staff_credentials(conn: Connection, username: str) -> StaffCredentials | Non
     if row is None:
         return None
     return StaffCredentials(int(row.id), row.password_hash, StaffRole(row.role), bool(row.active))
+
+
+def authenticate_staff(
+    conn: Connection, hasher: PasswordHasher, username: str, password: str
+) -> StaffCredentials | None:
+    """The staff member when the password is theirs and the login is active; None for an
+    unknown name, a wrong password or a deactivated login (each costs one verification)."""
+    member = staff_credentials(conn, username)
+    if member is None:
+        verify_unknown(hasher, password)
+        return None
+    if not verify_password(hasher, member.password_hash, password) or not member.active:
+        return None
+    return member
 
 
 def set_staff_active(conn: Connection, username: str, active: bool) -> StaffView:

@@ -6,13 +6,10 @@ customer's. Unknown names, wrong passwords and deactivated staff get the same 40
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Annotated, Any, Literal
 
-from argon2 import PasswordHasher
 from fastapi import APIRouter, Form
 from pydantic import Field
-from sqlalchemy import select
 
 from openteller.api.auth import CUSTOMER_SCOPES, STAFF_SCOPE, Principal, issue_token
 from openteller.api.deps import ClockDep, EngineDep, SettingsDep
@@ -20,11 +17,11 @@ from openteller.api.schemas import NO_NUL, Out, errors
 from openteller.core import (
     Unauthorized,
     ValidationFailed,
+    authenticate_customer,
+    authenticate_staff,
     is_staff_username,
-    staff_credentials,
 )
-from openteller.core.models import Customer
-from openteller.core.security import password_hasher, verify_password
+from openteller.core.security import password_hasher
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
 
@@ -37,13 +34,6 @@ class Token(Out):
         description="The granted scopes, space-separated.",
         examples=["accounts:read balances:read transactions:read"],
     )
-
-
-@cache
-def _dummy_hash(memory_kib: int, time_cost: int) -> str:
-    """A hash with the configured cost, made on first use (not at import): verifying an
-    unknown username against it keeps both answers equally slow."""
-    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=1).hash("x")
 
 
 @router.post(
@@ -100,28 +90,18 @@ def token(
     if unknown:
         raise ValidationFailed("unknown scope", scopes=sorted(unknown))
     hasher = password_hasher(settings)
+    principal: Principal | None = None
     with engine.connect() as conn:
         if staff:
-            member = staff_credentials(conn, username)
-            found = None if member is None else (member.id, member.password_hash)
+            member = authenticate_staff(conn, hasher, username, password)
+            if member is not None:
+                principal = Principal("staff", member.id, requested, member.role)
         else:
-            row = conn.execute(
-                select(Customer.id, Customer.password_hash).where(Customer.username == username)
-            ).first()
-            found = None if row is None else (int(row.id), str(row.password_hash))
-    if found is None:
-        dummy = _dummy_hash(settings.password_hash_memory_kib, settings.password_hash_time_cost)
-        verify_password(hasher, dummy, password)
+            customer_id = authenticate_customer(conn, hasher, username, password)
+            if customer_id is not None:
+                principal = Principal("customer", customer_id, requested)
+    if principal is None:
         raise Unauthorized("incorrect username or password")
-    if not verify_password(hasher, found[1], password):
-        raise Unauthorized("incorrect username or password")
-    if staff:
-        assert member is not None
-        if not member.active:
-            raise Unauthorized("incorrect username or password")
-        principal = Principal("staff", member.id, requested, member.role)
-    else:
-        principal = Principal("customer", found[0], requested)
     access_token, ttl = issue_token(settings, principal, clock.now())
     return {
         "access_token": access_token,

@@ -9,7 +9,14 @@ from decimal import Decimal
 from typing import Any
 
 from openteller.assistant import understand as u
-from openteller.assistant.context import Reply, TurnContext, account_label, day, money
+from openteller.assistant.context import (
+    Reply,
+    TurnContext,
+    account_label,
+    day,
+    money,
+    transaction_line,
+)
 from openteller.assistant.flows.base import Flow, FlowState, SlotError, register
 from openteller.core import AccountKind, AccountView, TransactionItem, TransactionQuery
 
@@ -53,10 +60,19 @@ def _period(start: date, end: date) -> str:
     return day(start) if start == end else f"{day(start)} to {day(end)}"
 
 
-@register
-class CheckBalance(Flow):
-    name = "check_balance"
-    title = "balance check"
+def _chosen(
+    ctx: TurnContext, state: FlowState, default_kinds: tuple[AccountKind, ...] | None = None
+) -> list[AccountView]:
+    """The account the customer named, else all of theirs (of `default_kinds`, if given)."""
+    chosen = state.slots.get("account")
+    if chosen is not None:
+        return [a for a in ctx.accounts if a.id == chosen]
+    return [a for a in ctx.accounts if default_kinds is None or a.kind in default_kinds]
+
+
+class _AboutAccounts(Flow):
+    """A read about one named account, or about all of them when none is named."""
+
     slots = ("account",)
     optional = frozenset({"account"})
 
@@ -65,9 +81,14 @@ class CheckBalance(Flow):
     ) -> list[str]:
         return _fill_account(ctx, state, text)
 
+
+@register
+class CheckBalance(_AboutAccounts):
+    name = "check_balance"
+    title = "balance check"
+
     def execute(self, ctx: TurnContext, state: FlowState) -> Reply:
-        chosen = state.slots.get("account")
-        accounts = [a for a in ctx.accounts if chosen is None or a.id == chosen]
+        accounts = _chosen(ctx, state)
         lines = []
         for account in accounts:
             balance = ctx.call("balance", lambda a=account: ctx.core.balance(a.id))  # type: ignore[misc]
@@ -93,20 +114,12 @@ class CheckBalance(Flow):
 
 
 @register
-class AccountDetails(Flow):
+class AccountDetails(_AboutAccounts):
     name = "account_details"
     title = "account details"
-    slots = ("account",)
-    optional = frozenset({"account"})
-
-    def fill(
-        self, ctx: TurnContext, state: FlowState, text: str, awaiting: str | None
-    ) -> list[str]:
-        return _fill_account(ctx, state, text)
 
     def execute(self, ctx: TurnContext, state: FlowState) -> Reply:
-        chosen = state.slots.get("account")
-        accounts = [a for a in ctx.accounts if chosen is None or a.id == chosen]
+        accounts = _chosen(ctx, state)
         lines = [
             f"{account_label(a)}: {a.kind.value.replace('_', ' ')}, {a.status.value}, "
             f"opened {day(a.opened_at.astimezone(ctx.tz).date())}"
@@ -181,12 +194,7 @@ class SearchTransactions(Flow):
             max_amount=amount,
             limit=200,
         )
-        chosen = state.slots.get("account")
-        accounts = [
-            a
-            for a in ctx.accounts
-            if (a.id == chosen if chosen is not None else a.kind in HISTORY_KINDS)
-        ]
+        accounts = _chosen(ctx, state, HISTORY_KINDS)
         found = search(ctx, accounts, query)
         what = _describe(state, period)
         if not found:
@@ -194,9 +202,7 @@ class SearchTransactions(Flow):
         spent = sum((-item.amount for _, item in found if item.amount < 0), Decimal("0"))
         received = sum((item.amount for _, item in found if item.amount > 0), Decimal("0"))
         lines = [
-            f"{day(item.occurred_at.astimezone(ctx.tz).date())} · "
-            f"{item.merchant or item.description} · {money(item.amount)}"
-            + (f" · {account.name}" if len(accounts) > 1 else "")
+            transaction_line(item, ctx.tz) + (f" · {account.name}" if len(accounts) > 1 else "")
             for account, item in found[:SHOW]
         ]
         totals = f"money out {money(spent)}"
@@ -244,12 +250,7 @@ class SpendingSummary(Flow):
 
     def execute(self, ctx: TurnContext, state: FlowState) -> Reply:
         period = _range(state) or (ctx.today.replace(day=1), ctx.today)
-        chosen = state.slots.get("account")
-        accounts = [
-            a
-            for a in ctx.accounts
-            if (a.id == chosen if chosen is not None else a.kind in HISTORY_KINDS)
-        ]
+        accounts = _chosen(ctx, state, HISTORY_KINDS)
         found = search(
             ctx,
             accounts,

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from openteller.assistant.context import Reply, TurnContext
 
 CONFIRM = "confirm"
+YES_NO = ["Yes", "No"]  # suggestions under a confirmation question
 
 
 @dataclass

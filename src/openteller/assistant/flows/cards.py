@@ -9,10 +9,9 @@ from typing import Any
 
 from openteller.assistant import understand as u
 from openteller.assistant.context import Reply, TurnContext, card_label
-from openteller.assistant.flows.base import Flow, FlowState, Problem, SlotError, register
+from openteller.assistant.flows.base import YES_NO, Flow, FlowState, Problem, SlotError, register
 from openteller.core import CardInfo, CardReason, CardStatus, OpenTellerError
 
-YES_NO = ["Yes", "No"]
 FINAL = frozenset({"lost", "stolen", "fraud_suspected"})
 REASONS = frozenset(typing.get_args(CardReason))
 

@@ -13,11 +13,17 @@ from typing import Any
 
 from openteller.assistant import understand as u
 from openteller.assistant.context import Reply, TurnContext, account_label, money
-from openteller.assistant.flows.base import Flow, FlowState, Problem, SlotError, register
+from openteller.assistant.flows.base import (
+    YES_NO,
+    Flow,
+    FlowState,
+    Problem,
+    SlotError,
+    register,
+)
 from openteller.core import AccountKind, AccountView, OpenTellerError, PayeeView, PaymentOrder
 
 SPENDABLE_FROM = (AccountKind.CHECKING, AccountKind.SAVINGS)
-YES_NO = ["Yes", "No"]
 
 
 def payment_key(ctx: TurnContext, state: FlowState) -> str:
@@ -43,6 +49,30 @@ def fill_amount(text: str, state: FlowState, awaiting: str | None) -> list[str]:
 
 def _own(ctx: TurnContext, account_id: Any) -> AccountView | None:
     return ctx.account(int(account_id)) if account_id is not None else None
+
+
+def check_funds(
+    ctx: TurnContext, source_id: Any, amount: Decimal, to_account_id: Any | None
+) -> Problem | None:
+    """Can `amount` leave the customer's account `source_id` (towards their own account
+    `to_account_id`, if any)? A Problem names the slot to ask again."""
+    source = _own(ctx, source_id)
+    if source is None or source.kind not in SPENDABLE_FROM or source.status.value != "open":
+        return Problem(
+            "from_account", "Money can leave only an open checking or savings account.",
+            ("from_account",),
+        )  # fmt: skip
+    if to_account_id is not None and int(to_account_id) == source.id:
+        return Problem("destination", "That's the account the money comes from.", ("destination",))
+    balance = ctx.call("balance", lambda: ctx.core.balance(source.id))
+    room = balance.spendable if balance.spendable is not None else balance.available
+    if amount > room:
+        return Problem(
+            "amount",
+            f"{account_label(source)} has {money(room)} available, less than {money(amount)}.",
+            ("amount",),
+        )
+    return None
 
 
 def _ask_account(
@@ -146,27 +176,13 @@ class TransferMoney(Flow):
         )
 
     def check(self, ctx: TurnContext, state: FlowState) -> Problem | None:
-        source = _own(ctx, state.slots["from_account"])
-        if source is None or source.kind not in SPENDABLE_FROM or source.status.value != "open":
-            return Problem(
-                "from_account", "Money can leave only an open checking or savings account.",
-                ("from_account",),
-            )  # fmt: skip
         dest = state.slots["destination"]
-        if dest["kind"] == "account" and dest["id"] == source.id:
-            return Problem(
-                "destination", "That's the account the money comes from.", ("destination",)
-            )
-        amount = Decimal(state.slots["amount"])
-        balance = ctx.call("balance", lambda: ctx.core.balance(source.id))
-        room = balance.spendable if balance.spendable is not None else balance.available
-        if amount > room:
-            return Problem(
-                "amount",
-                f"{account_label(source)} has {money(room)} available, less than {money(amount)}.",
-                ("amount",),
-            )
-        return None
+        return check_funds(
+            ctx,
+            state.slots["from_account"],
+            Decimal(state.slots["amount"]),
+            dest["id"] if dest["kind"] == "account" else None,
+        )
 
     def confirmation(self, ctx: TurnContext, state: FlowState) -> Reply:
         source = _own(ctx, state.slots["from_account"])
@@ -275,16 +291,7 @@ class PayCardBill(Flow):
             return Problem(
                 "amount", f"That's more than the {money(owed)} you owe on the card.", ("amount",)
             )
-        transfer = TransferMoney()
-        probe = FlowState(
-            "transfer_money",
-            {
-                "amount": state.slots["amount"],
-                "from_account": state.slots["from_account"],
-                "destination": {"kind": "account", "id": state.slots["card_account"]},
-            },
-        )
-        return transfer.check(ctx, probe)
+        return check_funds(ctx, state.slots["from_account"], amount, state.slots["card_account"])
 
     def confirmation(self, ctx: TurnContext, state: FlowState) -> Reply:
         source = _own(ctx, state.slots["from_account"])

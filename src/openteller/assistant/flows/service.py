@@ -10,13 +10,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 from openteller.assistant import understand as u
-from openteller.assistant.context import Reply, TurnContext, day, money
+from openteller.assistant.context import Reply, TurnContext, day, money, transaction_line
 from openteller.assistant.flows.accounts import HISTORY_KINDS, search
-from openteller.assistant.flows.base import Flow, FlowState, Problem, SlotError, register
+from openteller.assistant.flows.base import YES_NO, Flow, FlowState, Problem, SlotError, register
 from openteller.assistant.flows.money import fill_amount
 from openteller.core import TransactionQuery
 
-YES_NO = ["Yes", "No"]
 TERMS = (12, 24, 36, 48, 60)
 MIN_LOAN, MAX_LOAN = Decimal("1000"), Decimal("50000")
 DISPUTE_DAYS = 120
@@ -234,9 +233,7 @@ class DisputeCharge(Flow):
             )
         state.slots["options"] = [item.transfer_id for _, item in found[:3]]
         state.slots["labels"] = [
-            f"{day(item.occurred_at.astimezone(ctx.tz).date())} · "
-            f"{item.merchant or item.description} · {money(-item.amount)}"
-            for _, item in found[:3]
+            transaction_line(item, ctx.tz, as_charge=True) for _, item in found[:3]
         ]
         if len(found) == 1:
             state.slots["transaction"] = found[0][1].transfer_id

@@ -29,7 +29,6 @@ from openteller.assistant.nlu._data import (
     load_intents,
     read_csv,
 )
-from openteller.assistant.nlu._encoder import Encoder, packaged_encoder, torch_threads
 from openteller.assistant.nlu._evaluate import evaluate, score
 from openteller.assistant.nlu._features import FeatureConfig
 from openteller.assistant.nlu._model import (
@@ -39,6 +38,7 @@ from openteller.assistant.nlu._model import (
     ModelConfig,
 )
 from openteller.assistant.nlu._tuning import TuneConfig, tune_encoder
+from openteller.embeddings import Encoder, packaged_encoder, torch_threads
 
 __all__ = [
     "ENV_MODEL_DIR",

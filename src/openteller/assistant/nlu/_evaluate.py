@@ -19,8 +19,8 @@ import numpy as np
 from sklearn.metrics import precision_recall_fscore_support  # type: ignore[import-untyped]
 
 from openteller.assistant.nlu._data import TrainingData
-from openteller.assistant.nlu._encoder import torch_threads
 from openteller.assistant.nlu._model import IntentModel, ModelConfig, Progress
+from openteller.embeddings import torch_threads
 
 LATENCY_SAMPLE = 300
 

@@ -4,7 +4,7 @@ Each block is L2-normalised per row and scaled by its weight, so the weights say
 each view counts in the linear model's dot products. The lexical blocks need data: their
 weights grow with the median number of examples per intent and reach full weight at
 `lexical_full_at` (cross-validated on Banking77's train.csv: with 10 examples per intent
-full-weight TF-IDF cost 0.4 points, with all of it, it adds 1.5).
+full-weight TF-IDF cost 0.4 points, with all of it, it adds about 1).
 """
 
 from __future__ import annotations

@@ -24,9 +24,9 @@ from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyp
 from sklearn.svm import LinearSVC  # type: ignore[import-untyped]
 
 from openteller.assistant.nlu._data import OUT_OF_SCOPE, IntentInfo, NLUDataError, TrainingData
-from openteller.assistant.nlu._encoder import Encoder, packaged_encoder
 from openteller.assistant.nlu._features import FeatureConfig, Featurizer
 from openteller.assistant.nlu._tuning import TuneConfig, tune_encoder
+from openteller.embeddings import Encoder, packaged_encoder
 
 # Bump when features, tuning or the file format change: cached models are then retrained.
 MODEL_VERSION = "1"

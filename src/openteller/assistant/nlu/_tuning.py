@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import torch
 
-from openteller.assistant.nlu._encoder import Encoder, copy_top_layers, lower_states, run_top
+from openteller.embeddings import Encoder, copy_top_layers, lower_states, run_top
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 MAX_TOKENS = 64  # banking queries are short; longer text is truncated
+PASSAGE_TOKENS = 256  # the packaged model's own limit (max_seq_length), for documents
 DIMENSION = 384
 ENV_PRECISION = "OPENTELLER_NLU_PRECISION"
 
@@ -124,8 +125,15 @@ class Encoder:
     """
 
     def __init__(
-        self, top_layers: torch.nn.ModuleList | None = None, *, cache_size: int = 4096
+        self,
+        top_layers: torch.nn.ModuleList | None = None,
+        *,
+        cache_size: int = 4096,
+        max_tokens: int = MAX_TOKENS,
     ) -> None:
+        if not 1 <= max_tokens <= PASSAGE_TOKENS:
+            raise ValueError(f"max_tokens must be within 1..{PASSAGE_TOKENS}")
+        self.max_tokens = max_tokens
         self._top = top_layers.eval() if top_layers is not None else None
         self._top_infer: torch.nn.ModuleList | None = None  # _top in the inference dtype
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -160,7 +168,7 @@ class Encoder:
             list(texts),
             padding=True,
             truncation=True,
-            max_length=MAX_TOKENS,
+            max_length=self.max_tokens,
             return_tensors="pt",
         )
         attention = batch["attention_mask"]

@@ -1,0 +1,1 @@
+"""`openteller guard` commands (filled in by its package)."""

@@ -1,0 +1,1 @@
+"""`openteller kb` commands (filled in by its package)."""

@@ -1,0 +1,1 @@
+"""`openteller prompts` commands (filled in by its package)."""
