@@ -7,7 +7,7 @@ payload whose keys depend on the type:
 |-------------------|-------------------------------------------------------------------|
 | session_started   | channel                                                           |
 | user_message      | text (redacted), intent, confidence, entities (names only)        |
-| bot_message       | template (or prompt id), text (redacted), flow                    |
+| bot_message       | template, prompt (id@version, or null), text (redacted), flow     |
 | tool_call         | tool, outcome ("ok" or an error code), ms                         |
 | flow_started      | flow                                                              |
 | flow_completed    | flow                                                              |

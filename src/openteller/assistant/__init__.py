@@ -1,13 +1,22 @@
-"""The AI banking assistant: understanding, entities, dialogue flows, sessions.
+"""The AI banking assistant: understanding, entities, dialogue flows, sessions, answers
+from the bank's documents.
 
 `Assistant.reply(customer_id, message, session_id)` serves one turn; the NLU model comes
-from `default_parser()` (trained from our intents on first use and cached).
+from `default_parser()` (trained from our intents on first use and cached), support answers
+from `answerer_from_settings()` (knowledge base + the configured language model).
 """
 
 from __future__ import annotations
 
 from openteller.assistant.engine import Assistant, IntentParser, Prediction, TurnResult
 from openteller.assistant.sessions import SessionStore, Ticket, TranscriptEntry
+from openteller.assistant.support import (
+    DocumentAnswerer,
+    KnowledgeAnswerer,
+    SupportAnswer,
+    answerer_from_settings,
+    citation_labels,
+)
 
 
 def default_parser() -> IntentParser:
@@ -20,11 +29,16 @@ def default_parser() -> IntentParser:
 
 __all__ = [
     "Assistant",
+    "DocumentAnswerer",
     "IntentParser",
+    "KnowledgeAnswerer",
     "Prediction",
     "SessionStore",
+    "SupportAnswer",
     "Ticket",
     "TranscriptEntry",
     "TurnResult",
+    "answerer_from_settings",
+    "citation_labels",
     "default_parser",
 ]

@@ -67,6 +67,7 @@ class Reply:
     citations: list[dict[str, Any]] = field(default_factory=list)
     pending_confirmation: dict[str, Any] | None = None
     handoff: dict[str, Any] | None = None
+    prompt: str | None = None  # "id@vN" of the prompt behind a model-written answer
 
 
 @dataclass
@@ -80,6 +81,7 @@ class TurnContext:
     events: list[ConversationEvent] = field(default_factory=list)
     tickets: list[dict[str, Any]] = field(default_factory=list)
     tool_ms: float = 0.0
+    results: list[Any] = field(default_factory=list)  # what the core answered this turn
 
     @property
     def now(self) -> datetime:
@@ -94,7 +96,9 @@ class TurnContext:
         started = time.perf_counter()
         outcome = "ok"
         try:
-            return fn()
+            result = fn()
+            self.results.append(result)
+            return result
         except OpenTellerError as exc:
             outcome = exc.code
             raise

@@ -27,6 +27,7 @@ from openteller.assistant.context import Reply, TurnContext
 from openteller.assistant.flows import REGISTRY, Flow, FlowState, SlotError
 from openteller.assistant.flows.base import CONFIRM
 from openteller.assistant.sessions import SessionRecord, SessionStore
+from openteller.assistant.support import DocumentAnswerer, SupportAnswer
 from openteller.core import (
     Clock,
     CoreBanking,
@@ -143,8 +144,10 @@ class Assistant:
         parser: IntentParser,
         sink: EventSink,
         core_for: Callable[[int], CoreBanking] | None = None,
+        answerer: DocumentAnswerer | None = None,
     ) -> None:
         self.sessions = SessionStore(engine, clock)
+        self.answerer = answerer
         self.clock = clock
         self.parser = parser
         self.sink = sink
@@ -185,6 +188,7 @@ class Assistant:
         ctx.event(
             EventType.BOT_MESSAGE,
             template=reply.template,
+            prompt=reply.prompt,
             text=redact(reply.text),
             flow=(record.state.get("flow") or {}).get("name"),
         )
@@ -239,6 +243,7 @@ class _Turn:
         self.state = record.state
         self.entities: list[dict[str, Any]] = []
         self.entity_names: list[str] = []
+        self.grounding: list[str] = []  # passage texts this turn's answer may quote
 
     # ------------------------------------------------------------------ entry
 
@@ -347,7 +352,7 @@ class _Turn:
                 "task_unavailable",
                 ["Yes, connect me", "No thanks"],
             )
-        return self._support(intent)
+        return self._support(intent, text)
 
     def _act(self, intent: str) -> Reply:
         self.state["failures"] = 0
@@ -368,15 +373,37 @@ class _Turn:
         text, suggestions = templates.get(intent, ("How can I help?", HELP))
         return Reply(text, intent, list(suggestions))
 
-    def _support(self, topic: str) -> Reply:
-        # Answers from the bank's documents arrive with the knowledge base; until then say
-        # so plainly rather than guess a fee or a rate.
-        self.state["offered_human"] = True
+    def _support(self, topic: str, text: str, *, aside: bool = False) -> Reply:
+        """Answer a question about the bank's products or policies from its documents, with
+        citations; when they don't say, say so and offer a person (never guess a figure).
+        `aside`: asked in the middle of a flow, so no offer (the flow resumes after it)."""
         subject = topic.removeprefix("faq_").replace("_", " ")
+        answerer = self.assistant.answerer
+        found: SupportAnswer | None = None
+        if answerer is not None:
+            found = self.ctx.call("knowledge", lambda: answerer.answer(text, self.ctx.session_id))
+            self.grounding.extend(found.passages)
+        if found is not None and found.found:
+            self.state["failures"] = 0
+            return Reply(
+                found.text,
+                "knowledge_answer",
+                citations=found.citations,
+                prompt=found.prompt,
+            )
+        if aside:
+            return Reply(
+                f"I can't find an answer about {subject} in our documents", "knowledge_none"
+            )
+        self.state["offered_human"] = True
+        what = (
+            "I can't find that in our documents."
+            if found is not None
+            else f"I can't answer questions about {subject} from the bank's documents yet."
+        )
         return Reply(
-            f"I can't answer questions about {subject} from the bank's documents yet. "
-            "Would you like me to connect you with a person who can?",
-            "knowledge_unavailable",
+            f"{what} Would you like me to connect you with a person who can?",
+            "knowledge_none" if found is not None else "knowledge_unavailable",
             ["Yes, connect me", "No thanks"],
         )
 
@@ -488,14 +515,15 @@ class _Turn:
             return self._switch(flow, text, nlu)
         if intent is not None and intent not in DIALOGUE_ACTS and intent not in REGISTRY:
             # A digression: answer it, then come back to where we were.
-            aside = self._support(intent)
-            self.state["offered_human"] = False
+            aside = self._support(intent, text, aside=True)
             back = self._resume(flow, flow_state)
             return Reply(
-                f"{aside.text.split(' Would you like')[0]}. Back to your {flow.title}: {back.text}",
+                f"{aside.text.rstrip('.')}. Back to your {flow.title}: {back.text}",
                 "digression",
                 back.suggestions,
+                citations=aside.citations,
                 pending_confirmation=back.pending_confirmation,
+                prompt=aside.prompt,
             )
         if awaiting == CONFIRM:
             return self._retry(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.panel import Panel
 
 from openteller.cli.app import DbOption, app, err, out, settings_for
@@ -30,7 +31,12 @@ def chat(
 ) -> None:
     """Chat with the assistant as a customer (type /quit or press Ctrl-D to leave)."""
     from openteller.analytics import DatabaseEventSink
-    from openteller.assistant import Assistant, default_parser
+    from openteller.assistant import (
+        Assistant,
+        answerer_from_settings,
+        citation_labels,
+        default_parser,
+    )
 
     settings = settings_for(db)
     engine = engine_from_settings(settings)
@@ -40,8 +46,14 @@ def chat(
         if customer_id is None:
             raise Unauthorized("incorrect username or password")
         with err.status("Loading the assistant…"):
+            clock = SystemClock()
             assistant = Assistant(
-                engine, SystemClock(), settings, default_parser(), DatabaseEventSink(engine)
+                engine,
+                clock,
+                settings,
+                default_parser(),
+                DatabaseEventSink(engine),
+                answerer=answerer_from_settings(settings, engine, clock),
             )
         out.print(f"Signed in as {user}. Type /quit to leave.", style="dim")
         session_id: str | None = None
@@ -55,9 +67,12 @@ def chat(
                 break
             result = assistant.reply(customer_id, message, session_id, channel="cli")
             session_id = result.session_id
-            body = result.reply
+            body = escape(result.reply)  # the reply is text, never Rich markup
+            sources = citation_labels(result.citations)
+            if sources:
+                body += f"\n\n[dim]{escape(sources)}[/]"
             if result.suggestions:
-                body += "\n\n[dim]Try: " + " · ".join(result.suggestions) + "[/]"
+                body += "\n\n[dim]Try: " + escape(" · ".join(result.suggestions)) + "[/]"
             out.print(Panel(body, title="assistant", title_align="left", border_style="cyan"))
     finally:
         engine.dispose()

@@ -50,6 +50,10 @@ def _load_base() -> tuple[Any, Any]:
         if _base is None:
             os.environ["HF_HUB_OFFLINE"] = "1"
             os.environ["TRANSFORMERS_OFFLINE"] = "1"
+            os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"  # no "Loading weights" bar
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
             from sentence_transformers import SentenceTransformer
 
             st = SentenceTransformer(model_path(), device="cpu", local_files_only=True)

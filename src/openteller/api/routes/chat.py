@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from openteller.analytics import DatabaseEventSink
 from openteller.api.deps import ClockDep, CurrentCustomer, EngineDep, SettingsDep
 from openteller.api.schemas import NO_NUL, Out, errors
-from openteller.assistant import Assistant, default_parser
+from openteller.assistant import Assistant, answerer_from_settings, default_parser
 
 router = APIRouter(prefix="/v1/chat", tags=["chat"])
 _build_lock = Lock()
@@ -33,8 +33,16 @@ def _assistant(
         with _build_lock:
             if getattr(state, "assistant", None) is None:
                 parser = getattr(state, "intent_parser", None) or default_parser()
+                answerer = getattr(state, "answerer", None) or answerer_from_settings(
+                    settings, engine, clock
+                )
                 state.assistant = Assistant(
-                    engine, clock, settings, parser, DatabaseEventSink(engine)
+                    engine,
+                    clock,
+                    settings,
+                    parser,
+                    DatabaseEventSink(engine),
+                    answerer=answerer,
                 )
     assistant: Assistant = state.assistant
     return assistant
