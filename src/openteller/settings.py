@@ -94,6 +94,12 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = Field(default=30.0, gt=0, le=600, description="Per request.")
     llm_max_retries: int = Field(default=2, ge=0, le=10, description="Retries with backoff.")
     llm_max_tokens: int = Field(default=256, ge=1, le=8192, description="Tokens per answer.")
+    llm_threads: int | None = Field(
+        default=None,
+        ge=1,
+        le=256,
+        description="CPU threads for the local llama.cpp model; default: half the cores.",
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_secret(self) -> Settings:
