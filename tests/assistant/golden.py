@@ -12,6 +12,7 @@ A conversation file holds a list of conversations:
           not_contains: ["Done"]
           pending: true                 # a confirmation is pending (optional)
           handoff: false                # a ticket was opened this turn (optional)
+          cites: [fee-schedule]         # document ids the answer cites, in order (optional)
         - say: "yes"
           contains: ["Done: $25.00 sent"]
       expect:                           # the state after the last turn (optional)
@@ -20,6 +21,10 @@ A conversation file holds a list of conversations:
         tickets: [dispute]              # reasons of tickets opened, in order
         card_status: blocked            # the first card's status
         events: [session_started, ...]  # event types that must have been recorded
+
+Every reply passes through the real guardrails (input screening, output review, audit
+log in the bank's database). Support questions are answered by the real knowledge base
+(the packaged corpus, indexed once per test session) through the extractive provider.
 
 Placeholders (`{checking_available}`, `{payee0}`, `{card0_last4}`...) are filled from an
 independent reading of the bank before the conversation starts, so expected text is
@@ -41,7 +46,7 @@ import yaml
 from sqlalchemy import Engine, func, select, text
 
 from openteller.analytics import MemoryEventSink
-from openteller.assistant import Assistant, IntentParser, TurnResult
+from openteller.assistant import Assistant, DocumentAnswerer, IntentParser, TurnResult
 from openteller.assistant.context import money
 from openteller.core import (
     FixedClock,
@@ -53,6 +58,7 @@ from openteller.core import (
 )
 from openteller.core.demo.seeder import SeedOptions, seed_bank
 from openteller.core.models import Account, HandoffTicket, Transfer
+from openteller.guardrails import Guardrails
 from openteller.settings import Settings
 from tests.api.conftest import SETTINGS
 from tests.conftest import NOW
@@ -134,7 +140,10 @@ def facts(bank: Bank, customer_id: int) -> dict[str, str]:
 
 
 def play(
-    bank: Bank, parser: IntentParser, convo: dict[str, Any]
+    bank: Bank,
+    parser: IntentParser,
+    convo: dict[str, Any],
+    answerer: DocumentAnswerer | None = None,
 ) -> tuple[list[TurnResult], MemoryEventSink]:
     login = bank.logins[int(convo.get("customer", 0))]
     customer_id = int(login["customer_id"])
@@ -143,7 +152,15 @@ def play(
     other = bank.logins[(int(convo.get("customer", 0)) + 1) % len(bank.logins)]
     known |= {f"other_{k}": v for k, v in facts(bank, int(other["customer_id"])).items()}
     sink = MemoryEventSink()
-    assistant = Assistant(bank.engine, bank.clock, bank.settings, parser, sink)
+    assistant = Assistant(
+        bank.engine,
+        bank.clock,
+        bank.settings,
+        parser,
+        sink,
+        answerer=answerer,
+        guard=Guardrails.from_settings(bank.settings, bank.engine, bank.clock),
+    )
     before = _moved(bank.engine, customer_id)
     results: list[TurnResult] = []
     session: str | None = None
@@ -163,6 +180,9 @@ def play(
             assert (result.pending_confirmation is not None) == turn["pending"], where
         if "handoff" in turn:
             assert (result.handoff is not None) == turn["handoff"], where
+        if "cites" in turn:
+            cited = list(dict.fromkeys(c["doc_id"] for c in result.citations))
+            assert cited == turn["cites"], where
         bank.clock.advance(timedelta(seconds=20))
     expect = convo.get("expect", {})
     after = _moved(bank.engine, customer_id)

@@ -9,13 +9,23 @@ from typing import Any
 
 import pytest
 
-from openteller.assistant import IntentParser, default_parser
+from openteller.assistant import DocumentAnswerer, IntentParser, KnowledgeAnswerer, default_parser
+from openteller.knowledge import KnowledgeBase
+from openteller.llm import ExtractiveProvider
+from openteller.settings import Settings
 from tests.assistant.golden import Bank, conversations, open_copy, play, seeded_template
 
 
 @pytest.fixture(scope="session")
 def intent_parser() -> IntentParser:
     return default_parser()
+
+
+@pytest.fixture(scope="session")
+def answerer(tmp_path_factory: pytest.TempPathFactory) -> DocumentAnswerer:
+    """The packaged corpus, indexed once per session, answered extractively."""
+    kb = KnowledgeBase.open(Settings(), index_dir=tmp_path_factory.mktemp("kb"))
+    return KnowledgeAnswerer(kb, ExtractiveProvider())
 
 
 @pytest.fixture(scope="session")
@@ -34,6 +44,6 @@ def test_there_are_at_least_sixty() -> None:
 
 @pytest.mark.parametrize("convo", conversations())
 def test_golden_conversation(
-    bank: Bank, intent_parser: IntentParser, convo: dict[str, Any]
+    bank: Bank, intent_parser: IntentParser, answerer: DocumentAnswerer, convo: dict[str, Any]
 ) -> None:
-    play(bank, intent_parser, convo)
+    play(bank, intent_parser, convo, answerer)

@@ -26,6 +26,7 @@ from openteller.api.routes import accounts as account_routes
 from openteller.api.routes import auth as auth_routes
 from openteller.api.routes import cards as card_routes
 from openteller.api.routes import chat as chat_routes
+from openteller.api.routes import compliance as compliance_routes
 from openteller.api.routes import loans as loan_routes
 from openteller.api.routes import payees as payee_routes
 from openteller.api.routes import payments as payment_routes
@@ -83,6 +84,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.include_router(payment_routes.router)
     app.include_router(staff_routes.router)
     app.include_router(chat_routes.router)
+    app.include_router(compliance_routes.router)
     install_openapi(app)
 
     install_limits(app, settings)  # before request_id: its responses get an X-Request-ID

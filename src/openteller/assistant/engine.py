@@ -16,7 +16,7 @@ import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -37,12 +37,31 @@ from openteller.core import (
 )
 from openteller.settings import Settings
 
+if TYPE_CHECKING:
+    from openteller.guardrails import Guardrails, InputVerdict
+
 logger = logging.getLogger("openteller.assistant")
 
 MAX_MESSAGE = 2000
 MAX_ATTEMPTS = 2  # failed tries before a person is offered
 SWITCH_CONFIDENCE = 0.9  # another task this sure leaves the current flow
 AI_NOTICE = "Hi, I'm the bank's AI assistant (not a person). "
+RECENT_TURNS = 2  # earlier customer messages screened together with the current one
+# Flows that end with a person (a ticket): while one runs, a right the customer invoked
+# is being acted on.
+TICKET_FLOWS = frozenset({"dispute_charge", "report_lost_or_stolen", "human_handoff"})
+# What a right invoked in the chat becomes when no flow takes it up: a ticket reason.
+RIGHT_TICKETS = {
+    "dispute": "dispute",
+    "billing_error": "dispute",
+    "fraud": "fraud",
+    "complaint": "complaint",
+    "human": "human_request",
+}
+FAIL_CLOSED = (
+    "I'm sorry, I can't give you a reliable answer to that here. I can connect you with a "
+    'member of our team who can help; just say "talk to a person".'
+)
 
 DIALOGUE_ACTS = frozenset(
     {
@@ -145,9 +164,11 @@ class Assistant:
         sink: EventSink,
         core_for: Callable[[int], CoreBanking] | None = None,
         answerer: DocumentAnswerer | None = None,
+        guard: Guardrails | None = None,
     ) -> None:
         self.sessions = SessionStore(engine, clock)
         self.answerer = answerer
+        self.guard = guard
         self.clock = clock
         self.parser = parser
         self.sink = sink
@@ -173,15 +194,28 @@ class Assistant:
         if record.new:
             ctx.event(EventType.SESSION_STARTED, channel=channel)
         turn = _Turn(self, ctx, record)
-        reply, understood, nlu_ms = turn.run(message)
-        if not record.state.get("greeted"):
+        screen = self._screen(record, message) if self.guard is not None else None
+        said = screen.redacted_text if screen is not None else redact(message[:MAX_MESSAGE])
+        turn.redacted = said
+        if screen is not None and screen.blocked:
+            # An injection attempt, a request outside banking, a rail that failed: the
+            # message goes no further (no NLU, no core, no model).
+            understood, nlu_ms = _Understood(None, 0.0, []), 0.0
+            reply = turn.refuse(screen.reply or FAIL_CLOSED)
+        else:
+            reply, understood, nlu_ms = turn.run(message)
+        first_reply = not record.state.get("greeted")
+        if first_reply:
             record.state["greeted"] = True
             reply.text = AI_NOTICE + reply.text
+        checks: dict[str, Any] | None = None
+        if self.guard is not None:
+            reply, checks = self._review(turn, reply, screen, understood, first_reply)
         dialogue_ms = (time.perf_counter() - started) * 1000 - nlu_ms
         ctx.event(
             EventType.USER_MESSAGE,
             intent=understood.intent,
-            text=redact(message[:MAX_MESSAGE]),
+            text=said,
             confidence=round(understood.confidence, 4),
             entities=turn.entity_names,
         )
@@ -191,11 +225,14 @@ class Assistant:
             prompt=reply.prompt,
             text=redact(reply.text),
             flow=(record.state.get("flow") or {}).get("name"),
+            guardrails=checks,
         )
         ticket_ids = self.sessions.save_turn(
             record,
             [
-                ("customer", message[:MAX_MESSAGE], {}),
+                # The transcript keeps what the rails let through: no card number, CVV
+                # or SSN is stored when the rails run.
+                ("customer", said if screen is not None else message[:MAX_MESSAGE], {}),
                 (
                     "assistant",
                     reply.text,
@@ -234,6 +271,80 @@ class Assistant:
             handoff=reply.handoff,
         )
 
+    # ------------------------------------------------------------------ guardrails
+
+    def _screen(self, record: SessionRecord, message: str) -> InputVerdict | None:
+        """The input rails over this message and the customer's previous ones (kept,
+        redacted, in the session state). None when the message is unreadable anyway."""
+        assert self.guard is not None
+        if _message_problem(message) is not None:
+            return None
+        recent = [str(m) for m in record.state.get("recent") or []][-RECENT_TURNS:]
+        verdict = self.guard.screen_input(record.id, [*recent, message])
+        record.state["recent"] = [*recent, verdict.redacted_text][-RECENT_TURNS:]
+        return verdict
+
+    def _review(
+        self,
+        turn: _Turn,
+        reply: Reply,
+        screen: InputVerdict | None,
+        understood: _Understood,
+        first_reply: bool,
+    ) -> tuple[Reply, dict[str, Any]]:
+        """The output rails on the reply: grounding of every figure in this turn's core
+        results, passages and the customer's own words; disclosures; card data; rights.
+        A right the customer invoked that no flow takes up becomes a ticket. Fails closed."""
+        from openteller.guardrails import OutputContext
+
+        assert self.guard is not None
+        ctx, state = turn.ctx, turn.state
+        flow = (state.get("flow") or {}).get("name")
+        rights = _invoked_rights(screen.rights if screen is not None else [], understood.intent)
+        if rights and not ctx.tickets and flow not in TICKET_FLOWS:
+            reason = RIGHT_TICKETS[rights[0]]
+            ctx.tickets.append(
+                {
+                    "reason": reason,
+                    "priority": "high" if reason == "fraud" else "normal",
+                    "summary": f"The customer invoked {', '.join(rights)} in the chat: "
+                    f"{turn.redacted[:300]}",
+                    "details": {"rights": rights},
+                }
+            )
+            reply.text += " I've passed this to a colleague, who will contact you about it."
+            reply.handoff = {"reason": reason}
+        try:
+            context = OutputContext(
+                passages=tuple(turn.grounding),
+                rights_invoked=tuple(rights),
+                handoff_opened=bool(ctx.tickets) or flow in TICKET_FLOWS,
+                first_reply=first_reply,
+            ).with_facts(*ctx.results, state.get("flow") or {}, turn.redacted, turn.entities)
+            verdict = self.guard.review_output(ctx.session_id, reply.text, context)
+        except Exception:
+            logger.exception("output rails failed (session %s): answer withheld", ctx.session_id)
+            state["flow"] = None
+            return Reply(FAIL_CLOSED, "guardrail_error"), {"blocked": True, "error": True}
+        fired = [d.rule_id for d in verdict.decisions if d.action != "pass"]
+        if screen is not None:
+            fired = [d.rule_id for d in screen.decisions if d.action != "pass"] + fired
+        checks = {"blocked": verdict.blocked, "rules": fired}
+        if verdict.blocked:
+            # Nothing the customer did not see may be confirmed by their next "yes".
+            state["flow"] = None
+            return Reply(verdict.text, "guardrail_blocked", ["Talk to a person"]), checks
+        reply.text = verdict.text
+        return reply, checks
+
+
+def _invoked_rights(found: list[str], intent: str | None) -> list[str]:
+    """Rights the customer invoked (not asked about): a question about the dispute policy
+    or "are you a human?" is not a dispute or a request for a person."""
+    if intent is None or intent.startswith("faq_") or intent == "out_of_scope":
+        return []
+    return [r for r in found if r != "human" or intent == "human_handoff"]
+
 
 class _Turn:
     def __init__(self, assistant: Assistant, ctx: TurnContext, record: SessionRecord) -> None:
@@ -244,8 +355,13 @@ class _Turn:
         self.entities: list[dict[str, Any]] = []
         self.entity_names: list[str] = []
         self.grounding: list[str] = []  # passage texts this turn's answer may quote
+        self.redacted = ""  # the message as models and logs may see it
 
     # ------------------------------------------------------------------ entry
+
+    def refuse(self, text: str) -> Reply:
+        """The input rails stopped the message: say so; twice running, offer a person."""
+        return self._failure(Reply(text, "input_blocked", HELP))
 
     def run(self, message: str) -> tuple[Reply, _Understood, float]:
         problem = _message_problem(message)
@@ -381,7 +497,10 @@ class _Turn:
         answerer = self.assistant.answerer
         found: SupportAnswer | None = None
         if answerer is not None:
-            found = self.ctx.call("knowledge", lambda: answerer.answer(text, self.ctx.session_id))
+            question = self.redacted or text  # what a model may see: PII redacted
+            found = self.ctx.call(
+                "knowledge", lambda: answerer.answer(question, self.ctx.session_id)
+            )
             self.grounding.extend(found.passages)
         if found is not None and found.found:
             self.state["failures"] = 0

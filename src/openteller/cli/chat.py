@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -37,7 +38,9 @@ def chat(
         citation_labels,
         default_parser,
     )
+    from openteller.guardrails import Guardrails
 
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # one short message at a time
     settings = settings_for(db)
     engine = engine_from_settings(settings)
     try:
@@ -54,6 +57,7 @@ def chat(
                 default_parser(),
                 DatabaseEventSink(engine),
                 answerer=answerer_from_settings(settings, engine, clock),
+                guard=Guardrails.from_settings(settings, engine, clock),
             )
         out.print(f"Signed in as {user}. Type /quit to leave.", style="dim")
         session_id: str | None = None

@@ -53,7 +53,7 @@ def _load_base() -> tuple[Any, Any]:
             os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"  # no "Loading weights" bar
             from transformers.utils import logging as hf_logging
 
-            hf_logging.disable_progress_bar()
+            hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
             from sentence_transformers import SentenceTransformer
 
             st = SentenceTransformer(model_path(), device="cpu", local_files_only=True)
@@ -108,7 +108,11 @@ def _inference_model() -> tuple[torch.dtype, Any]:
                 probe = tokenizer(
                     ["how long does a transfer to my savings take"], return_tensors="pt"
                 )
-                if _time_forward(half, probe) > 0.85 * _time_forward(bert, probe):
+                # One thread, as a served query runs: more threads on a busy machine make
+                # the probe (26 forward passes) take seconds instead of a quarter second.
+                with torch_threads(1):
+                    slower = _time_forward(half, probe) > 0.85 * _time_forward(bert, probe)
+                if slower:
                     half = None
             _infer = (torch.float32, bert) if half is None else (torch.bfloat16, half)
         return _infer

@@ -17,6 +17,7 @@ from openteller.analytics import DatabaseEventSink
 from openteller.api.deps import ClockDep, CurrentCustomer, EngineDep, SettingsDep
 from openteller.api.schemas import NO_NUL, Out, errors
 from openteller.assistant import Assistant, answerer_from_settings, default_parser
+from openteller.guardrails import Guardrails
 
 router = APIRouter(prefix="/v1/chat", tags=["chat"])
 _build_lock = Lock()
@@ -27,13 +28,18 @@ SESSION_PATTERN = r"^[0-9a-f]{32}$"
 def _assistant(
     request: Request, engine: EngineDep, clock: ClockDep, settings: SettingsDep
 ) -> Assistant:
-    """One assistant per app, built on first use (loading the NLU model takes seconds)."""
+    """One assistant per app, built on first use (loading the NLU model takes seconds):
+    the NLU, the knowledge base with the configured language model, and the guardrails
+    (every reply passes through them)."""
     state = request.app.state
     if getattr(state, "assistant", None) is None:
         with _build_lock:
             if getattr(state, "assistant", None) is None:
                 parser = getattr(state, "intent_parser", None) or default_parser()
                 answerer = getattr(state, "answerer", None) or answerer_from_settings(
+                    settings, engine, clock
+                )
+                guard = getattr(state, "guardrails", None) or Guardrails.from_settings(
                     settings, engine, clock
                 )
                 state.assistant = Assistant(
@@ -43,6 +49,7 @@ def _assistant(
                     parser,
                     DatabaseEventSink(engine),
                     answerer=answerer,
+                    guard=guard,
                 )
     assistant: Assistant = state.assistant
     return assistant
