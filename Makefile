@@ -27,6 +27,7 @@ demo: install
 	$(BIN)/openteller db upgrade --db $(DEMO_DB)
 	$(BIN)/openteller seed --customers 50 --months 6 --seed 42 --reset --db $(DEMO_DB)
 	$(BIN)/openteller nlu train
+	$(BIN)/openteller kb ingest --db $(DEMO_DB)
 	$(BIN)/openteller serve --host 127.0.0.1 --port 8000 --db $(DEMO_DB)
 
 lint: install

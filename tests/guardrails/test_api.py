@@ -19,6 +19,7 @@ from openteller.guardrails import AuditLog, AuditRecord
 from openteller.settings import Settings
 from tests.api.conftest import SETTINGS, get
 from tests.conftest import NOW
+from tests.guardrails.test_audit import tampering
 
 PATH = "/v1/compliance/audit"
 
@@ -87,7 +88,7 @@ def test_compliance_pages_through_the_log_and_verifies_it(console: Console) -> N
 
 
 def test_a_tampered_log_shows_in_the_chain_check(console: Console) -> None:
-    with console.engine.begin() as conn:
+    with tampering(console.engine) as conn:
         conn.execute(text("DELETE FROM audit_log WHERE seq = 2"))
     body = get(console.client, f"{PATH}?verify=true", _token(console, "compliance")).json()
     assert body["chain"]["ok"] is False

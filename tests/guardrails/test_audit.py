@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
-from sqlalchemy import Engine, text
+import pytest
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DatabaseError
 
 from openteller.core import FixedClock
 from openteller.guardrails import GENESIS, AuditLog, AuditRecord, entry_hash
@@ -24,6 +28,41 @@ def _record(i: int) -> AuditRecord:
         details={"reason": f"money '${i}.00'", "n": i, "nested": {"ok": [1, 2]}},
         session_id=f"s{i % 3}",
     )
+
+
+SQLITE_GUARDS = [
+    f"CREATE TRIGGER audit_log_no_{verb.lower()} BEFORE {verb} ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
+    for verb in ("UPDATE", "DELETE")
+]
+
+
+@contextmanager
+def tampering(engine: Engine) -> Iterator[Connection]:
+    """A connection with the append-only guard off, as someone with DDL rights would have
+    it; the guard is back when the transaction commits."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            for verb in ("update", "delete"):
+                conn.execute(text(f"DROP TRIGGER audit_log_no_{verb}"))
+            yield conn
+            for statement in SQLITE_GUARDS:
+                conn.execute(text(statement))
+        else:
+            conn.execute(text("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only"))
+            yield conn
+            conn.execute(text("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only"))
+
+
+def test_the_database_refuses_updates_and_deletes(engine: Engine, clock: FixedClock) -> None:
+    log = _fill(engine, clock, 2)
+    for statement in (
+        "UPDATE audit_log SET decision = 'pass' WHERE seq = 1",
+        "DELETE FROM audit_log WHERE seq = 2",
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), engine.begin() as conn:
+            conn.execute(text(statement))
+    assert log.verify().ok
 
 
 def _fill(engine: Engine, clock: FixedClock, n: int = 6) -> AuditLog:
@@ -73,7 +112,7 @@ def test_an_empty_log_verifies(engine: Engine, clock: FixedClock) -> None:
 
 def test_an_edited_entry_is_found(engine: Engine, clock: FixedClock) -> None:
     log = _fill(engine, clock)
-    with engine.begin() as conn:
+    with tampering(engine) as conn:
         conn.execute(text("UPDATE audit_log SET decision = 'pass' WHERE seq = 4"))
     report = log.verify()
     assert (report.ok, report.first_bad_seq) == (False, 4)
@@ -89,7 +128,7 @@ def test_an_edit_that_recomputes_its_own_hash_breaks_the_next_link(
         3, row["occurred_at"], row["session_id"], row["rule_id"], row["rule_version"],
         "pass", row["excerpt"], row["details"], row["prev_hash"],
     )  # fmt: skip
-    with engine.begin() as conn:
+    with tampering(engine) as conn:
         conn.execute(
             text("UPDATE audit_log SET decision = 'pass', hash = :h WHERE seq = 3"), {"h": forged}
         )
@@ -99,7 +138,7 @@ def test_an_edit_that_recomputes_its_own_hash_breaks_the_next_link(
 
 def test_a_removed_entry_is_found(engine: Engine, clock: FixedClock) -> None:
     log = _fill(engine, clock)
-    with engine.begin() as conn:
+    with tampering(engine) as conn:
         conn.execute(text("DELETE FROM audit_log WHERE seq = 3"))
     report = log.verify()
     assert (report.ok, report.first_bad_seq, report.problem) == (False, 4, "entry 3 is missing")
@@ -109,7 +148,7 @@ def test_reordered_entries_are_found(engine: Engine, clock: FixedClock) -> None:
     log = _fill(engine, clock)
     # Swap the contents of entries 2 and 5, keeping every row's own hash consistent
     # with its content: only the chain can tell.
-    with engine.begin() as conn:
+    with tampering(engine) as conn:
         conn.execute(text("UPDATE audit_log SET seq = 1000 WHERE seq = 2"))
         conn.execute(text("UPDATE audit_log SET seq = 2 WHERE seq = 5"))
         conn.execute(text("UPDATE audit_log SET seq = 5 WHERE seq = 1000"))

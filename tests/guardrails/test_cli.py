@@ -11,6 +11,7 @@ from openteller.core import FixedClock, make_engine, upgrade
 from openteller.guardrails import AuditLog, AuditRecord
 from tests.cli.test_cli import run
 from tests.conftest import NOW
+from tests.guardrails.test_audit import tampering
 
 
 def test_guard_check_json_shows_every_rule(tmp_path: Path) -> None:
@@ -50,7 +51,7 @@ def test_audit_verify_ok_then_broken(tmp_path: Path) -> None:
     ok = run("audit", "verify", "--db", url, "--json")
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["entries"] == 3
-    with engine.begin() as conn:
+    with tampering(engine) as conn:
         conn.execute(text("UPDATE audit_log SET excerpt = 'nothing to see' WHERE seq = 2"))
     engine.dispose()
     bad = run("audit", "verify", "--db", url)

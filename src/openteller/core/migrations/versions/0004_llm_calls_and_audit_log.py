@@ -34,6 +34,7 @@ def upgrade() -> None:
     )
     for column in ("occurred_at", "rule_id", "session_id"):
         op.create_index(op.f(f"ix_audit_log_{column}"), "audit_log", [column], unique=False)
+    _guard_audit_log()
     op.create_table(
         "llm_calls",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -57,4 +58,27 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("llm_calls")
-    op.drop_table("audit_log")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log")
+        op.execute("DROP FUNCTION IF EXISTS audit_log_append_only()")
+    op.drop_table("audit_log")  # SQLite drops a table's triggers with it
+
+
+def _guard_audit_log() -> None:
+    """The audit log is append-only in the database itself, as the ledger's postings are:
+    an UPDATE or DELETE is refused; tampering takes DDL rights, and `audit verify` finds it."""
+    if op.get_bind().dialect.name == "sqlite":
+        for verb in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER audit_log_no_{verb.lower()} BEFORE {verb} ON audit_log "
+                "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
+            )
+    else:
+        op.execute(
+            "CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$"
+        )
+        op.execute(
+            "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
+            "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()"
+        )
