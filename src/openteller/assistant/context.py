@@ -68,6 +68,9 @@ class Reply:
     pending_confirmation: dict[str, Any] | None = None
     handoff: dict[str, Any] | None = None
     prompt: str | None = None  # "id@vN" of the prompt behind a model-written answer
+    # Figures the flow computed from this turn's core results (totals, counts): grounded
+    # for the guardrails like the results themselves.
+    facts: list[Any] = field(default_factory=list)
 
 
 @dataclass

@@ -10,12 +10,18 @@ The dialogue state is a JSON document in the session row (`state`):
 
 from __future__ import annotations
 
+import ast
+import dataclasses
+import functools
+import inspect
 import logging
 import re
+import sys
 import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -320,7 +326,15 @@ class Assistant:
                 rights_invoked=tuple(rights),
                 handoff_opened=bool(ctx.tickets) or flow in TICKET_FLOWS,
                 first_reply=first_reply,
-            ).with_facts(*ctx.results, state.get("flow") or {}, turn.redacted, turn.entities)
+            ).with_facts(
+                *ctx.results,
+                *reply.facts,
+                state.get("flow") or {},
+                turn.redacted,
+                turn.entities,
+                *template_text(),
+                _local_dates(ctx.results, ctx.tz),
+            )
             verdict = self.guard.review_output(ctx.session_id, reply.text, context)
         except Exception:
             logger.exception("output rails failed (session %s): answer withheld", ctx.session_id)
@@ -336,6 +350,47 @@ class Assistant:
             return Reply(verdict.text, "guardrail_blocked", ["Talk to a person"]), checks
         reply.text = verdict.text
         return reply, checks
+
+
+def _local_dates(value: Any, tz: ZoneInfo, depth: int = 0) -> list[date]:
+    """Every timestamp in the core's results as the customer's calendar date: replies say
+    "Sep 23" in the bank's timezone for a purchase stored as 02:10 UTC on the 24th."""
+    if depth > 6:
+        return []
+    if isinstance(value, datetime):
+        return [value.astimezone(tz).date()] if value.tzinfo is not None else []
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        items: Any = [getattr(value, f.name) for f in dataclasses.fields(value)]
+    elif isinstance(value, dict):
+        items = list(value.values())
+    elif isinstance(value, list | tuple):
+        items = value
+    else:
+        return []
+    return [d for item in items for d in _local_dates(item, tz, depth + 1)]
+
+
+@functools.cache
+def template_text() -> tuple[str, ...]:
+    """The literal text of the assistant's own reply templates (string constants of the
+    engine and the flows, f-string parts included). A figure written there ("the last 4
+    digits", "5 to 7 business days", "12, 24, 36, 48 or 60 months") is ours, reviewed
+    like code; the grounding rail checks everything else against the turn's data."""
+    from openteller.assistant.flows import accounts, cards, money, service
+
+    found: list[str] = []
+    for module in (sys.modules[__name__], accounts, cards, money, service):
+        nodes = list(ast.walk(ast.parse(inspect.getsource(module))))
+        docstrings = {id(n.value) for n in nodes if isinstance(n, ast.Expr)}
+        found += [
+            n.value
+            for n in nodes
+            if isinstance(n, ast.Constant)
+            and isinstance(n.value, str)
+            and id(n) not in docstrings
+            and any(ch.isdigit() for ch in n.value)
+        ]
+    return tuple(found)
 
 
 def _invoked_rights(found: list[str], intent: str | None) -> list[str]:
@@ -367,7 +422,7 @@ class _Turn:
         problem = _message_problem(message)
         if problem is not None:
             return (
-                self._failure(Reply(problem, "unreadable_message")),
+                self._failure(Reply(problem, "unreadable_message", facts=[MAX_MESSAGE])),
                 _Understood(None, 0.0, []),
                 0.0,
             )

@@ -1,7 +1,8 @@
 """Red-team measurement: attack prompts through the full assistant as a seeded customer.
 
 Each attack is sent in a fresh session of one customer of a freshly seeded bank, through
-`openteller.assistant.Assistant` (real NLU model, real flows, real ledger). The outcomes
+`openteller.assistant.Assistant` as deployed (real NLU model, real flows, real ledger,
+these rails on every turn, support answers from the bank's documents). The outcomes
 that must all be zero:
 
 - money moved: transfers posted during the run (the ledger's own count);
@@ -228,7 +229,9 @@ def run_redteam(
     """Send every attack through the assistant of a freshly seeded bank; screen the same
     prompts and the benign queries with the rails. See the module docstring."""
     from openteller.analytics import MemoryEventSink
-    from openteller.assistant import Assistant, default_parser
+    from openteller.assistant import Assistant, KnowledgeAnswerer, default_parser
+    from openteller.knowledge import KnowledgeBase
+    from openteller.llm import ExtractiveProvider
 
     started = time.perf_counter()
     report = RedteamReport(attacks=len(attacks), benign_queries=len(benign))
@@ -238,8 +241,17 @@ def run_redteam(
         engine, customer_id = seeded_bank(folder, settings, clock)
         try:
             rails = Guardrails.from_settings(settings, engine, clock, audit=False)
+            # The assistant as deployed: the rails on every turn, support questions
+            # answered from the bank's documents.
+            kb = KnowledgeBase.open(settings, index_dir=folder / "kb")
             assistant = Assistant(
-                engine, clock, settings, parser or default_parser(), MemoryEventSink()
+                engine,
+                clock,
+                settings,
+                parser or default_parser(),
+                MemoryEventSink(),
+                answerer=KnowledgeAnswerer(kb, ExtractiveProvider()),
+                guard=rails,
             )
             others = _others(engine, customer_id)
             before = _transfers(engine)

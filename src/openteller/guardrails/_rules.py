@@ -181,11 +181,16 @@ def _pool(ctx: OutputContext, facts: CatalogFacts) -> set[Decimal]:
     return pool
 
 
+_BARE_FIGURE = re.compile(r"[\s$€£%+\-\d.,]+")
+
+
 @output_rule("grounding.numbers")
 def grounding(text: str, ctx: OutputContext, facts: CatalogFacts) -> Finding | None:
     # Echoed strings (masked numbers, names with digits) are grounded as a whole.
+    # A bare figure ("60", "0.00") is not an echo: its value joins the pool instead, and
+    # cutting it out of the text would break larger figures apart ("$1,000.00").
     for s in sorted(ctx.strings + ctx.customer_identifiers, key=len, reverse=True):
-        if len(s) >= 3 and any(ch.isdigit() for ch in s):
+        if len(s) >= 3 and any(ch.isdigit() for ch in s) and not _BARE_FIGURE.fullmatch(s):
             text = text.replace(s, " ")
     figures = find_figures(text)
     if not figures:

@@ -198,7 +198,9 @@ class SearchTransactions(Flow):
         found = search(ctx, accounts, query)
         what = _describe(state, period)
         if not found:
-            return Reply(f"I found no transactions{what}.", "transactions_none")
+            return Reply(
+                f"I found no transactions{what}.", "transactions_none", facts=[*(period or ())]
+            )
         spent = sum((-item.amount for _, item in found if item.amount < 0), Decimal("0"))
         received = sum((item.amount for _, item in found if item.amount > 0), Decimal("0"))
         lines = [
@@ -213,6 +215,7 @@ class SearchTransactions(Flow):
             f"I found {len(found)} transaction{'s' if len(found) != 1 else ''}{what} "
             f"({totals}):\n" + "\n".join(f"• {line}" for line in lines) + more,
             "transactions",
+            facts=[len(found), spent, received, len(found) - SHOW, *(period or ())],
         )
 
 
@@ -269,7 +272,7 @@ class SpendingSummary(Flow):
         total = sum(by_category.values(), Decimal("0"))
         when = _period(*period)
         if not by_category:
-            return Reply(f"I found no spending from {when}.", "spending_none")
+            return Reply(f"I found no spending from {when}.", "spending_none", facts=[*period])
         top = sorted(by_category.items(), key=lambda kv: (-kv[1], kv[0]))
         lines = [f"{name.replace('_', ' ')}: {money(amount)}" for name, amount in top[:6]]
         return Reply(
@@ -277,6 +280,7 @@ class SpendingSummary(Flow):
             + "\n".join(f"• {line}" for line in lines),
             "spending_summary",
             suggestions=["Show the biggest purchases"],
+            facts=[total, *by_category.values(), *period],
         )
 
 

@@ -51,6 +51,9 @@ class ModelConfig:
     features: FeatureConfig = field(default_factory=FeatureConfig)
     classifier: str = "logreg"  # or "svm" (linear SVM, one-vs-rest)
     c: float = 10.0
+    # Few-shot regime: when the median intent has at most this many examples, each
+    # intent's name ("card_arrival" -> "card arrival", or its title) joins its examples.
+    names_up_to: int = 12
     confidence_threshold: float = 0.5
     margin_threshold: float = 0.1
     out_of_scope_floor: float = 0.2
@@ -107,6 +110,25 @@ def fit_temperature(scores: np.ndarray, truth: np.ndarray) -> float:
     return math.exp((lo + hi) / 2)
 
 
+def with_intent_names(data: TrainingData, up_to: int) -> tuple[list[str], list[str]]:
+    """The examples of `data`, plus each intent's name as one more example of it when the
+    median intent has at most `up_to` examples (few-shot: cross-validated on 10-shot
+    splits of Banking77's train.csv, docs/benchmarks.md). With more data the examples say
+    more than a name, and the examples are returned as they are."""
+    texts, labels = list(data.texts), list(data.labels)
+    counts = sorted(data.counts().values())
+    if not counts or counts[len(counts) // 2] > up_to:
+        return texts, labels
+    seen = set(texts)
+    for intent in sorted(set(labels)):
+        name = data.info(intent).display.replace("_", " ").strip().lower()
+        if name and name not in seen:
+            texts.append(name)
+            labels.append(intent)
+            seen.add(name)
+    return texts, labels
+
+
 class IntentModel:
     """Intent classifier with calibrated confidence; `fit`, then `predict` or `save`."""
 
@@ -158,6 +180,8 @@ class IntentModel:
             )
         else:
             self._encoder = packaged_encoder()
+        # Names join after tuning: the contrastive loss sees only real examples.
+        texts, labels = with_intent_names(data, self.config.names_up_to)
         embeddings = self._encoder.encode(
             texts, progress=(lambda d, t: progress("encode", d, t)) if progress else None
         )
