@@ -30,6 +30,9 @@ MAX_TOKENS = 64  # banking queries are short; longer text is truncated
 PASSAGE_TOKENS = 256  # the packaged model's own limit (max_seq_length), for documents
 DIMENSION = 384
 ENV_PRECISION = "OPENTELLER_NLU_PRECISION"
+# Queries remembered per encoder (a repeated "yes" or "what's my balance" is not encoded
+# again); benchmarks set it to 0 so that every turn pays for its encoding.
+ENV_CACHE_SIZE = "OPENTELLER_EMBEDDING_CACHE_SIZE"
 
 _lock = threading.Lock()
 _base: tuple[Any, Any] | None = None  # (tokenizer, BertModel) of the packaged model
@@ -136,7 +139,7 @@ class Encoder:
         self,
         top_layers: torch.nn.ModuleList | None = None,
         *,
-        cache_size: int = 4096,
+        cache_size: int | None = None,
         max_tokens: int = MAX_TOKENS,
     ) -> None:
         if not 1 <= max_tokens <= PASSAGE_TOKENS:
@@ -145,7 +148,9 @@ class Encoder:
         self._top = top_layers.eval() if top_layers is not None else None
         self._top_infer: torch.nn.ModuleList | None = None  # _top in the inference dtype
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_size = cache_size
+        self._cache_size = (
+            cache_size if cache_size is not None else int(os.environ.get(ENV_CACHE_SIZE, "4096"))
+        )
         self._cache_lock = threading.Lock()
 
     @property
