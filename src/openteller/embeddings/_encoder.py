@@ -219,6 +219,31 @@ class Encoder:
                 progress(min(start + batch_size, len(order)), len(order))
         return out
 
+    def encode_cached(self, texts: Sequence[str]) -> np.ndarray:
+        """Embeddings of a few queries (shape (len(texts), 384)): cached ones from the LRU
+        cache, the rest in ONE forward pass (two short texts cost about one and a half)."""
+        out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
+        missing: list[int] = []
+        with self._cache_lock:
+            for i, text in enumerate(texts):
+                hit = self._cache.get(text)
+                if hit is None:
+                    missing.append(i)
+                else:
+                    self._cache.move_to_end(text)
+                    out[i] = hit
+        if missing:
+            fresh = self._forward([texts[i] for i in missing]).numpy()
+            with self._cache_lock:
+                for row, i in enumerate(missing):
+                    out[i] = fresh[row]
+                    vector = fresh[row].copy()
+                    vector.flags.writeable = False
+                    self._cache[texts[i]] = vector
+                    while len(self._cache) > self._cache_size:
+                        self._cache.popitem(last=False)
+        return out
+
     def encode_one(self, text: str) -> np.ndarray:
         """Embedding of one query (shape (384,)), from an in-memory LRU cache when seen."""
         with self._cache_lock:

@@ -208,11 +208,7 @@ class ScreeningModel:
         linear = self.model()
         encoder = packaged_encoder()
         with torch_threads(1):
-            vectors = (
-                np.stack([encoder.encode_one(t) for t in texts])
-                if len(texts) <= 4
-                else encoder.encode(texts)
-            )
+            vectors = encoder.encode_cached(texts) if len(texts) <= 4 else encoder.encode(texts)
         return linear.probabilities(vectors)
 
     def screen_batch(self, messages: list[str]) -> list[Screening]:
