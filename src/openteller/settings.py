@@ -101,6 +101,17 @@ class Settings(BaseSettings):
         description="CPU threads for the local llama.cpp model; default: half the cores.",
     )
 
+    # ---- credit decisions (openteller.credit)
+    credit_approve_max_pd: float = Field(
+        default=0.22, gt=0, lt=1, description="Approve at or below this probability of default."
+    )
+    credit_refer_max_pd: float = Field(
+        default=0.40,
+        gt=0,
+        lt=1,
+        description="Refer to a credit officer up to this probability of default; decline above.",
+    )
+
     @model_validator(mode="after")
     def _refuse_unsafe_secret(self) -> Settings:
         secret = self.secret_key.get_secret_value()

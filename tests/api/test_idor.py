@@ -23,6 +23,7 @@ PATH_ROUTES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/cards/{card_id}/replace"): {"reason": "damaged"},
     ("GET", "/v1/payments/{payment_id}"): {},
     ("GET", "/v1/chat/{session_id}"): {},
+    ("GET", "/v1/loan-applications/{application_id}"): {},
 }
 
 
@@ -59,7 +60,20 @@ def _resources(client: Any, token: str) -> dict[str, str]:
         "/v1/chat", json={"message": "hello"}, headers={"Authorization": f"Bearer {token}"}
     )
     assert chat.status_code == 200, chat.text
+    application = client.post(
+        "/v1/loan-applications",
+        json={
+            "amount": "2000.00",
+            "term_months": 12,
+            "purpose": "repairs",
+            "monthly_income": "6500.00",
+            "employment": "employed",
+        },
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert application.status_code == 201, application.text
     return {
+        "application_id": application.json()["id"],
         "session_id": chat.json()["session_id"],
         "account_id": checking,
         "savings": savings,
@@ -130,7 +144,7 @@ def test_payments_with_another_customers_ids_in_the_body(bank: Any) -> None:
 def test_ids_outside_the_id_range_are_422_not_500(bank: Any) -> None:
     client, logins, _ = bank
     headers = {"Authorization": f"Bearer {token_for(client, logins[0])}"}
-    names = ("account_id", "card_id", "payment_id", "session_id")
+    names = ("account_id", "card_id", "payment_id", "session_id", "application_id")
     for (method, template), body in PATH_ROUTES.items():
         # Ids are INTEGER columns: beyond 32 bits PostgreSQL refused them ("integer out of
         # range"), beyond 64 bits SQLite did (OverflowError), both as a 500.
@@ -150,7 +164,15 @@ def test_ids_outside_the_id_range_are_422_not_500(bank: Any) -> None:
 def test_the_id_range_is_the_columns_range() -> None:
     # MAX_ID is PostgreSQL's INTEGER maximum; BIGINT ids would allow (and need) 2**63 - 1.
     tables = Base.metadata.tables
-    for name in ("accounts", "cards", "customers", "payees", "postings", "transfers"):
+    for name in (
+        "accounts",
+        "cards",
+        "customers",
+        "payees",
+        "postings",
+        "transfers",
+        "loan_applications",
+    ):
         column_type = tables[name].c.id.type
         assert isinstance(column_type, Integer), name
         assert not isinstance(column_type, BigInteger), name

@@ -58,6 +58,7 @@ from openteller.core import (
 )
 from openteller.core.demo.seeder import SeedOptions, seed_bank
 from openteller.core.models import Account, HandoffTicket, Transfer
+from openteller.credit import CreditService
 from openteller.guardrails import Guardrails
 from openteller.settings import Settings
 from tests.api.conftest import SETTINGS
@@ -160,6 +161,7 @@ def play(
         sink,
         answerer=answerer,
         guard=Guardrails.from_settings(bank.settings, bank.engine, bank.clock),
+        credit=CreditService(bank.engine, bank.clock, bank.settings),
     )
     before = _moved(bank.engine, customer_id)
     results: list[TurnResult] = []

@@ -27,6 +27,7 @@ from openteller.api.routes import auth as auth_routes
 from openteller.api.routes import cards as card_routes
 from openteller.api.routes import chat as chat_routes
 from openteller.api.routes import compliance as compliance_routes
+from openteller.api.routes import loan_applications as loan_application_routes
 from openteller.api.routes import loans as loan_routes
 from openteller.api.routes import payees as payee_routes
 from openteller.api.routes import payments as payment_routes
@@ -85,6 +86,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.include_router(staff_routes.router)
     app.include_router(chat_routes.router)
     app.include_router(compliance_routes.router)
+    app.include_router(loan_application_routes.router)
     install_openapi(app)
 
     install_limits(app, settings)  # before request_id: its responses get an X-Request-ID

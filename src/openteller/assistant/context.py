@@ -84,6 +84,7 @@ class TurnContext:
     events: list[ConversationEvent] = field(default_factory=list)
     tickets: list[dict[str, Any]] = field(default_factory=list)
     tool_ms: float = 0.0
+    credit: Any = None  # openteller.credit.CreditService when decisions are made in the chat
     results: list[Any] = field(default_factory=list)  # what the core answered this turn
 
     @property

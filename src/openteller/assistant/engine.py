@@ -44,6 +44,7 @@ from openteller.core import (
 from openteller.settings import Settings
 
 if TYPE_CHECKING:
+    from openteller.credit import CreditService
     from openteller.guardrails import Guardrails, InputVerdict
 
 logger = logging.getLogger("openteller.assistant")
@@ -171,10 +172,12 @@ class Assistant:
         core_for: Callable[[int], CoreBanking] | None = None,
         answerer: DocumentAnswerer | None = None,
         guard: Guardrails | None = None,
+        credit: CreditService | None = None,
     ) -> None:
         self.sessions = SessionStore(engine, clock)
         self.answerer = answerer
         self.guard = guard
+        self.credit = credit
         self.clock = clock
         self.parser = parser
         self.sink = sink
@@ -196,6 +199,7 @@ class Assistant:
             session_id=record.id,
             turn=record.turns + 1,
             customer_id=customer_id,
+            credit=self.credit,
         )
         if record.new:
             ctx.event(EventType.SESSION_STARTED, channel=channel)

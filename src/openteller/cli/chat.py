@@ -38,6 +38,7 @@ def chat(
         citation_labels,
         default_parser,
     )
+    from openteller.credit import CreditService
     from openteller.guardrails import Guardrails
 
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # one short message at a time
@@ -58,6 +59,7 @@ def chat(
                 DatabaseEventSink(engine),
                 answerer=answerer_from_settings(settings, engine, clock),
                 guard=Guardrails.from_settings(settings, engine, clock),
+                credit=CreditService(engine, clock, settings),
             )
         out.print(f"Signed in as {user}. Type /quit to leave.", style="dim")
         session_id: str | None = None

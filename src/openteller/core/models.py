@@ -562,3 +562,45 @@ class AuditEntry(Base):
 def row_dict(obj: Any) -> dict[str, Any]:
     """Column values of an ORM object (for digests and debugging)."""
     return {c.key: getattr(obj, c.key) for c in obj.__table__.columns}
+
+
+# ------------------------------------------------------------------ credit decisions
+# `openteller.credit` writes these: one row per loan application, with everything the
+# decision rested on (inputs, mapped characteristics, score, model hash) so that it can be
+# explained, reviewed by a person (GDPR Art. 22) and reproduced later.
+
+
+class LoanApplication(Base):
+    """A loan application and its credit decision (approve, refer to a person, decline)."""
+
+    __tablename__ = "loan_applications"
+    __table_args__ = (UniqueConstraint("customer_id", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    # approved | declined | referred (waiting for a person)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    # The automated decision: approve | refer | decline (kept after a review).
+    decision: Mapped[str] = mapped_column(String(16))
+    product_code: Mapped[str] = mapped_column(String(40))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    term_months: Mapped[int] = mapped_column(Integer)
+    score: Mapped[int] = mapped_column(Integer)
+    probability_of_default: Mapped[Decimal] = mapped_column(DecimalText())
+    tier: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    model_version: Mapped[str] = mapped_column(String(32))
+    model_hash: Mapped[str] = mapped_column(String(64))
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSON)  # as the applicant gave them
+    characteristics: Mapped[dict[str, Any]] = mapped_column(JSON)  # what the model saw
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    offers: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
+    notice: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    explanation: Mapped[str] = mapped_column(Text)
+    idempotency_key: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), nullable=True)
+    review_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -17,6 +17,7 @@ from openteller.analytics import DatabaseEventSink
 from openteller.api.deps import ClockDep, CurrentCustomer, EngineDep, SettingsDep
 from openteller.api.schemas import NO_NUL, Out, errors
 from openteller.assistant import Assistant, answerer_from_settings, default_parser
+from openteller.credit import CreditService
 from openteller.guardrails import Guardrails
 
 router = APIRouter(prefix="/v1/chat", tags=["chat"])
@@ -50,6 +51,7 @@ def _assistant(
                     DatabaseEventSink(engine),
                     answerer=answerer,
                     guard=guard,
+                    credit=CreditService(engine, clock, settings),
                 )
     assistant: Assistant = state.assistant
     return assistant

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from openteller.assistant import understand as u
 from openteller.assistant.context import Reply, TurnContext, day, money, transaction_line
@@ -100,9 +101,13 @@ class LoanQuote(Flow):
 
 @register
 class ApplyLoan(Flow):
+    """A personal loan application. With the credit service (`TurnContext.credit`) the
+    answer is the decision itself: an offer with its APR, a referral to a credit officer,
+    or a decline with its principal reasons (Reg B); without it, a ticket for a person."""
+
     name = "apply_loan"
     title = "loan application"
-    slots = ("amount", "term", "purpose")
+    slots = ("amount", "term", "purpose", "income", "employment")
     confirm = True
 
     def fill(
@@ -114,9 +119,35 @@ class ApplyLoan(Flow):
                 raise SlotError("purpose", "Please say in a few words what the loan is for.")
             state.slots["purpose"] = purpose
             return ["purpose"]
+        if awaiting == "income":
+            found = u.find_amount(text)
+            if found is None or found.value is None or found.problem or found.value <= 0:
+                raise SlotError(
+                    "income", 'Please give your monthly income as an amount, like "$4,200".'
+                )
+            state.slots["income"] = str(found.value)
+            return ["income"]
+        if awaiting == "employment":
+            employment = _employment(text)
+            if employment is None:
+                raise SlotError(
+                    "employment",
+                    "Are you employed, self-employed, or not working at the moment?",
+                    ["Employed", "Self-employed", "Not working"],
+                )
+            state.slots["employment"] = employment
+            return ["employment"]
         return _fill_loan(ctx, state, text, awaiting)
 
     def ask(self, ctx: TurnContext, state: FlowState, slot: str) -> Reply:
+        if slot == "income":
+            return Reply("What is your monthly income before tax (from all sources)?", "ask_income")
+        if slot == "employment":
+            return Reply(
+                "Are you employed, self-employed, or not working at the moment?",
+                "ask_employment",
+                suggestions=["Employed", "Self-employed", "Not working"],
+            )
         return _ask_loan(slot)
 
     def check(self, ctx: TurnContext, state: FlowState) -> Problem | None:
@@ -139,6 +170,8 @@ class ApplyLoan(Flow):
 
     def execute(self, ctx: TurnContext, state: FlowState) -> Reply:
         amount, term = Decimal(state.slots["amount"]), int(state.slots["term"])
+        if ctx.credit is not None:
+            return self._decide(ctx, state, amount, term)
         ctx.tickets.append(
             {
                 "reason": "loan_application",
@@ -159,6 +192,62 @@ class ApplyLoan(Flow):
             "loan_application_submitted",
             handoff={"reason": "loan_application"},
         )
+
+    def _decide(self, ctx: TurnContext, state: FlowState, amount: Decimal, term: int) -> Reply:
+        from openteller.credit import REVIEW_DAYS, ApplicationInput
+
+        credit = ctx.credit
+        application = ApplicationInput(
+            amount=amount,
+            term_months=term,
+            purpose=_purpose(str(state.slots["purpose"])),
+            monthly_income=Decimal(state.slots["income"]),
+            employment=state.slots["employment"],
+        )
+        key = f"chat-{ctx.session_id[:24]}-{state.confirm_turn}"
+        view = ctx.call("credit_apply", lambda: credit.apply(ctx.customer_id, application, key))
+        text = f"{view.explanation} Your application number is {view.id}."
+        if view.status == "declined" and view.notice_text:
+            text += " You'll find the notice with your application in the app."
+        return Reply(
+            text,
+            f"loan_{view.status}",
+            handoff={"reason": "loan_review"} if view.status == "referred" else None,
+            facts=[REVIEW_DAYS, view.id],
+        )
+
+
+_PURPOSES = (
+    ("car_new", ("new car",)),
+    ("car_used", ("car", "vehicle", "truck", "motorbike", "motorcycle")),
+    ("furniture", ("furniture", "sofa", "couch", "bed", "kitchen table")),
+    ("electronics", ("tv", "television", "laptop", "computer", "phone", "electronics")),
+    ("appliances", ("appliance", "fridge", "washing machine", "dishwasher", "oven")),
+    ("repairs", ("repair", "renovat", "home improvement", "roof", "remodel", "house")),
+    ("education", ("education", "school", "college", "tuition", "university", "degree")),
+    ("retraining", ("course", "training", "retrain", "bootcamp", "certificate")),
+    ("business", ("business", "shop", "startup", "company", "equipment")),
+)
+
+
+def _purpose(text: str) -> Any:
+    """The scorecard's purpose category for the customer's own words ("other" if none)."""
+    low = text.lower()
+    for code, words in _PURPOSES:
+        if any(w in low for w in words):
+            return code
+    return "other"
+
+
+def _employment(text: str) -> str | None:
+    low = text.lower()
+    if any(w in low for w in ("self-employed", "self employed", "freelance", "own business")):
+        return "self_employed"
+    if any(w in low for w in ("unemployed", "not working", "no job", "between jobs", "retired")):
+        return "unemployed"
+    if any(w in low for w in ("employed", "full time", "full-time", "part time", "job", "work")):
+        return "employed"
+    return None
 
 
 @register
