@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
@@ -50,6 +53,31 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.
 
 def settings_for(db: str | None) -> Settings:
     return Settings().with_database(db)
+
+
+@contextmanager
+def progress_bar(
+    *, transient: bool = True, disable: bool = False, width: int = 20
+) -> Iterator[Callable[[str, int, int], None]]:
+    """A Rich progress bar on stderr with one row per phase; yields the
+    `(phase, done, total)` callback that long-running work reports to."""
+    with Progress(
+        TextColumn(f"{{task.description:<{width}}}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=transient,
+        disable=disable,
+    ) as bar:
+        tasks: dict[str, int] = {}
+
+        def update(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = int(bar.add_task(phase, total=total))
+            bar.update(tasks[phase], completed=done, total=total)  # type: ignore[arg-type]
+
+        yield update
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

@@ -6,15 +6,14 @@ optbinning, scikit-learn, fairlearn and Plotly are imported inside the commands 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from openteller.cli.app import JsonOption, app, err, fail, out, print_json
+from openteller.cli.app import JsonOption, app, fail, out, print_json, progress_bar
 from openteller.cli.nlu import eval_app
 from openteller.core import OpenTellerError
 
@@ -38,25 +37,8 @@ BootOption = Annotated[
 ]
 
 
-@contextmanager
-def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None]]:
-    with Progress(
-        TextColumn("{task.description:<20}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=quiet,
-    ) as bar:
-        tasks: dict[str, int] = {}
-
-        def update(phase: str, done: int, total: int) -> None:
-            if phase not in tasks:
-                tasks[phase] = int(bar.add_task(phase, total=total))
-            bar.update(tasks[phase], completed=done, total=total)  # type: ignore[arg-type]
-
-        yield update
+def _progress(quiet: bool) -> AbstractContextManager[Callable[[str, int, int], None]]:
+    return progress_bar(disable=quiet)
 
 
 def _evaluate(

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from openteller.cli.app import DbOption, JsonOption, app, err, fail, out, print_json, settings_for
+from openteller.cli.app import (
+    DbOption,
+    JsonOption,
+    app,
+    fail,
+    out,
+    print_json,
+    progress_bar,
+    settings_for,
+)
 from openteller.cli.nlu import eval_app
 from openteller.core import OpenTellerError, SystemClock, engine_from_settings
 
@@ -132,24 +140,8 @@ def audit_verify(db: DbOption = None, as_json: JsonOption = False) -> None:
         raise typer.Exit(1)
 
 
-@contextmanager
-def _progress() -> Iterator[Callable[[str, int, int], None]]:
-    with Progress(
-        TextColumn("{task.description:<10}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
-        tasks: dict[str, int] = {}
-
-        def update(phase: str, done: int, total: int) -> None:
-            if phase not in tasks:
-                tasks[phase] = int(bar.add_task(phase, total=total))
-            bar.update(tasks[phase], completed=done, total=total)  # type: ignore[arg-type]
-
-        yield update
+def _progress() -> AbstractContextManager[Callable[[str, int, int], None]]:
+    return progress_bar(width=10)
 
 
 @eval_app.command("redteam")

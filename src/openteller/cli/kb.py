@@ -8,10 +8,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from openteller.cli.app import DbOption, JsonOption, app, err, fail, out, print_json, settings_for
+from openteller.cli.app import (
+    DbOption,
+    JsonOption,
+    app,
+    fail,
+    out,
+    print_json,
+    progress_bar,
+    settings_for,
+)
 from openteller.cli.nlu import eval_app
 
 if TYPE_CHECKING:
@@ -39,21 +47,7 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]
     if not enabled:
         yield None
         return
-    with Progress(
-        TextColumn("{task.description:<20}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
-        tasks: dict[str, int] = {}
-
-        def update(phase: str, done: int, total: int) -> None:
-            if phase not in tasks:
-                tasks[phase] = int(bar.add_task(phase, total=total))
-            bar.update(tasks[phase], completed=done, total=total)  # type: ignore[arg-type]
-
+    with progress_bar() as update:
         yield update
 
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from openteller.cli.app import JsonOption, app, err, fail, out, print_json
+from openteller.cli.app import JsonOption, app, fail, out, print_json, progress_bar
 
 if TYPE_CHECKING:
     from openteller.assistant.nlu import IntentModel
@@ -27,25 +26,9 @@ app.add_typer(eval_app, name="eval")
 CsvArg = Annotated[Path, typer.Option(help="CSV file with columns text,label.")]
 
 
-@contextmanager
-def _progress(transient: bool) -> Iterator[Callable[[str, int, int], None]]:
+def _progress(transient: bool) -> AbstractContextManager[Callable[[str, int, int], None]]:
     """A rich progress bar on stderr; yields the (phase, done, total) callback."""
-    with Progress(
-        TextColumn("{task.description:<24}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=transient,
-    ) as bar:
-        tasks: dict[str, int] = {}
-
-        def update(phase: str, done: int, total: int) -> None:
-            if phase not in tasks:
-                tasks[phase] = int(bar.add_task(phase, total=total))
-            bar.update(tasks[phase], completed=done, total=total)  # type: ignore[arg-type]
-
-        yield update
+    return progress_bar(transient=transient, width=24)
 
 
 def _summary(model: IntentModel, path: Path) -> dict[str, Any]:

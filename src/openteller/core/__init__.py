@@ -82,6 +82,7 @@ from openteller.core.errors import (
     Unauthorized,
     ValidationFailed,
 )
+from openteller.core.files import file_lock
 from openteller.core.integrity import LedgerReport, check_ledger, ledger_digest, ledger_stats
 from openteller.core.ledger import (
     Balance,
@@ -221,6 +222,7 @@ __all__ = [
     "customer_payees",
     "customer_record",
     "engine_from_settings",
+    "file_lock",
     "format_money",
     "from_minor",
     "get_card",

@@ -11,11 +11,9 @@ import hashlib
 import logging
 import os
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from openteller.core import ValidationFailed
+from openteller.core import ValidationFailed, file_lock
 from openteller.credit._data import CreditData, german_credit
 from openteller.credit._scorecard import (
     BASE_ODDS,
@@ -66,7 +64,7 @@ def load_or_train(
     if card is not None:
         return card
     path.parent.mkdir(parents=True, exist_ok=True)
-    with _file_lock(path.with_name(f".{path.name}.lock")):
+    with file_lock(path.with_name(f".{path.name}.lock")):
         card = _load(path)
         if card is None:
             log.info("training credit scorecard %s on %d rows", path.name, len(data))
@@ -83,22 +81,6 @@ def _load(path: Path) -> Scorecard | None:
     except ValidationFailed as exc:  # a truncated or foreign file: train again over it
         log.warning("retraining credit scorecard: %s", exc.message)
         return None
-
-
-@contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    """An exclusive lock between processes (POSIX `flock`)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX
-        yield
-        return
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def default_scorecard(

@@ -13,21 +13,21 @@ is unchanged keep their chunks and embeddings; only new or changed documents are
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from openteller.core import file_lock
 from openteller.knowledge._catalog import CatalogSpec
 from openteller.knowledge._chunking import MAX_WORDS, OVERLAP_WORDS, chunk_text
 from openteller.knowledge._documents import Document, corpus_dir, load_documents
@@ -188,16 +188,9 @@ def load_snapshot(index_dir: Path) -> Snapshot | None:
 # ------------------------------------------------------------------ writing
 
 
-@contextmanager
-def _locked(index_dir: Path) -> Iterator[None]:
+def _locked(index_dir: Path) -> AbstractContextManager[None]:
     """One ingest at a time per index folder (other processes wait)."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with (index_dir / ".lock").open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return file_lock(index_dir / ".lock")
 
 
 def _write_generation(

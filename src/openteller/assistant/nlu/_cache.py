@@ -11,12 +11,11 @@ import hashlib
 import logging
 import os
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from openteller.assistant.nlu._data import TrainingData, load_intents
 from openteller.assistant.nlu._model import MODEL_VERSION, IntentModel, ModelConfig, Progress
+from openteller.core import file_lock
 
 ENV_MODEL_DIR = "OPENTELLER_MODEL_DIR"
 DEFAULT_MODEL_DIR = Path("var/models")
@@ -60,7 +59,7 @@ def load_or_train(
         return model
     path.parent.mkdir(parents=True, exist_ok=True)
     # Several workers starting at once train once: the others wait, then load the file.
-    with _file_lock(path.with_name(f".{path.name}.lock")):
+    with file_lock(path.with_name(f".{path.name}.lock")):
         model = _load(path)
         if model is None:
             log.info("training NLU model %s on %d examples", path.name, len(data))
@@ -77,22 +76,6 @@ def _load(path: Path) -> IntentModel | None:
     except Exception as exc:  # a truncated or foreign file: train again over it
         log.warning("retraining NLU model: cannot read %s (%s)", path, exc)
         return None
-
-
-@contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    """An exclusive lock between processes (POSIX `flock`; no lock where it is missing)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX
-        yield
-        return
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def default_model(
