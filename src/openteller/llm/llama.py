@@ -9,6 +9,7 @@ seed, so the same prompt gives the same text.
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import os
 import threading
@@ -102,8 +103,20 @@ def load_model(path: Path, n_ctx: int, n_threads: int) -> tuple[Llama, threading
                     )
             except (ValueError, RuntimeError) as exc:
                 raise LLMConfigError(f"cannot load GGUF model {path}: {exc}") from exc
+            if not _models:
+                # Free the models while the interpreter is whole: left to `Llama.__del__`
+                # at shutdown, llama-cpp-python's free functions are already gone and it
+                # prints a TypeError traceback on exit.
+                atexit.register(_close_models)
             _models[key] = (model, threading.Lock())
         return _models[key]
+
+
+def _close_models() -> None:
+    with _models_lock:
+        for model, _ in _models.values():
+            model.close()
+        _models.clear()
 
 
 class LlamaCppProvider(BaseProvider):
