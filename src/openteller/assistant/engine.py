@@ -207,7 +207,7 @@ class Assistant:
         screen = self._screen(record, message) if self.guard is not None else None
         said = screen.redacted_text if screen is not None else redact(message[:MAX_MESSAGE])
         turn.redacted = said
-        if screen is not None and screen.blocked:
+        if screen is not None and screen.blocked and not _answers_a_question(screen, record):
             # An injection attempt, a request outside banking, a rail that failed: the
             # message goes no further (no NLU, no core, no model).
             understood, nlu_ms = _Understood(None, 0.0, []), 0.0
@@ -395,6 +395,15 @@ def template_text() -> tuple[str, ...]:
             and any(ch.isdigit() for ch in n.value)
         ]
     return tuple(found)
+
+
+def _answers_a_question(screen: InputVerdict, record: SessionRecord) -> bool:
+    """The only rail that stopped the message is the topic scope, while a flow waits for
+    the customer's answer: "a new sofa" is what a loan is for, not a request outside
+    banking. Injection screening and failed rails still stop it."""
+    awaiting = (record.state.get("flow") or {}).get("awaiting")
+    blocking = {d.rule_id for d in screen.decisions if d.action == "block"}
+    return awaiting is not None and blocking == {"input.scope"}
 
 
 def _invoked_rights(found: list[str], intent: str | None) -> list[str]:
