@@ -82,7 +82,7 @@ from openteller.core.errors import (
     Unauthorized,
     ValidationFailed,
 )
-from openteller.core.files import file_lock
+from openteller.core.files import ENV_MODEL_DIR, file_lock, model_dir
 from openteller.core.integrity import LedgerReport, check_ledger, ledger_digest, ledger_stats
 from openteller.core.ledger import (
     Balance,
@@ -133,6 +133,7 @@ from openteller.core.statements import (
 __all__ = [
     "BANK_ACCOUNTS",
     "DEFAULT_LOAN_PRODUCT",
+    "ENV_MODEL_DIR",
     "AccessToken",
     "AccountClosed",
     "AccountKind",
@@ -237,6 +238,7 @@ __all__ = [
     "luhn_valid",
     "make_engine",
     "mask_pan",
+    "model_dir",
     "open_account",
     "quote_tiers",
     "read_catalog",

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+ENV_MODEL_DIR = "OPENTELLER_MODEL_DIR"
+DEFAULT_MODEL_DIR = Path("var/models")
+
+
+def model_dir(directory: Path | None = None) -> Path:
+    """Where trained models are cached: `directory`, else `$OPENTELLER_MODEL_DIR`, else
+    `./var/models` (the intent model, the scorecard, the guardrails' screening model)."""
+    if directory is not None:
+        return directory
+    env = os.environ.get(ENV_MODEL_DIR)
+    return Path(env) if env else DEFAULT_MODEL_DIR
 
 
 @contextmanager

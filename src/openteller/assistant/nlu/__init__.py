@@ -13,11 +13,9 @@ linear model whose scores are calibrated by a fitted temperature. Our intents li
 """
 
 from openteller.assistant.nlu._cache import (
-    ENV_MODEL_DIR,
     cache_key,
     default_model,
     load_or_train,
-    model_dir,
     model_file,
 )
 from openteller.assistant.nlu._data import (
@@ -38,6 +36,7 @@ from openteller.assistant.nlu._model import (
     ModelConfig,
 )
 from openteller.assistant.nlu._tuning import TuneConfig, tune_encoder
+from openteller.core import ENV_MODEL_DIR, model_dir
 from openteller.embeddings import Encoder, packaged_encoder, torch_threads
 
 __all__ = [

@@ -9,28 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
 from pathlib import Path
 
 from openteller.assistant.nlu._data import TrainingData, load_intents
 from openteller.assistant.nlu._model import MODEL_VERSION, IntentModel, ModelConfig, Progress
-from openteller.core import file_lock
-
-ENV_MODEL_DIR = "OPENTELLER_MODEL_DIR"
-DEFAULT_MODEL_DIR = Path("var/models")
+from openteller.core import file_lock, model_dir
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _default: dict[Path, IntentModel] = {}
-
-
-def model_dir(directory: Path | None = None) -> Path:
-    """`directory`, else `$OPENTELLER_MODEL_DIR`, else `./var/models`."""
-    if directory is not None:
-        return directory
-    env = os.environ.get(ENV_MODEL_DIR)
-    return Path(env) if env else DEFAULT_MODEL_DIR
 
 
 def cache_key(data: TrainingData, config: ModelConfig) -> str:
