@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from itertools import count
 
@@ -27,16 +27,21 @@ class Builder:
         customer: int = 1,
         description: str | None = None,
         category: str | None = None,
+        location: str | None = None,
+        channel: str | None = None,
+        tz: tzinfo = UTC,
     ) -> Transaction:
         return Transaction(
             id=next(self._ids),
             account_id=account,
             customer_id=customer,
-            occurred_at=datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC),
+            occurred_at=datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz),
             amount=Decimal(amount),
             merchant=merchant,
             description=description if description is not None else (merchant or ""),
             category=category,
+            location=location,
+            channel=channel,
         )
 
 

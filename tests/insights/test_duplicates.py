@@ -48,9 +48,10 @@ def test_window_account_and_as_of_bound_the_search(txn: Builder) -> None:
         txn(date(2026, 3, 7), "-64.00", "Shell", hour=11, minute=30),  # after as_of
     ]
     as_of = datetime(2026, 3, 7, 11, tzinfo=UTC)
-    found = detect_duplicates(rows, as_of)
+    # One price on three days would be routine (see the routine test): not here.
+    found = detect_duplicates(rows, as_of, routine_days=4)
     assert [(d.original_id, d.duplicate_id) for d in found] == [(1, 2)]
-    short = detect_duplicates(rows, as_of, window=timedelta(hours=24))
+    short = detect_duplicates(rows, as_of, window=timedelta(hours=24), routine_days=4)
     assert short == []
 
 
@@ -60,19 +61,22 @@ def test_repeats_are_reported_against_the_first_charge(txn: Builder) -> None:
     assert [(d.original_id, d.duplicate_id) for d in found] == [(1, 2), (1, 3)]
 
 
-def test_recurring_series_are_excluded(txn: Builder) -> None:
+def test_a_double_charge_of_a_recurring_series(txn: Builder) -> None:
     rows = [
         txn(date(2026, 1, 1), "-24.99", "Planet Fitness"),
         txn(date(2026, 2, 1), "-24.99", "Planet Fitness"),
         txn(date(2026, 3, 1), "-24.99", "Planet Fitness"),
         txn(date(2026, 3, 2), "-24.99", "Planet Fitness"),
     ]
-    assert [d.duplicate_id for d in detect_duplicates(rows, AS_OF)] == [4]
     series = detect_recurring(rows[:3], as_of=AS_OF.date())
-    excluded = recurring_transaction_ids(series)
-    assert excluded == frozenset({1, 2, 3})
-    found = detect_duplicates(rows, AS_OF, exclude_ids=excluded)
-    assert found == []
+    regular = recurring_transaction_ids(series)
+    assert regular == frozenset({1, 2, 3})
+    # A price paid on four days looks routine, but a series never repeats within days.
+    assert detect_duplicates(rows, AS_OF) == []
+    found = detect_duplicates(rows, AS_OF, regular_ids=regular)
+    assert [d.duplicate_id for d in found] == [4]
+    # Excluded ids are not looked at at all: the double charge is hidden.
+    assert detect_duplicates(rows, AS_OF, exclude_ids=regular) == []
 
 
 def test_bad_arguments_raise() -> None:
@@ -92,3 +96,20 @@ def test_cash_and_p2p_repeats_are_not_duplicate_charges(txn: Builder) -> None:
     assert detect_duplicates(rows, AS_OF) == []
     found = detect_duplicates(rows, AS_OF, skip_categories=frozenset())
     assert [(d.merchant, d.duplicate_id) for d in found] == [("DANA", 4), ("ATM WITHDRAWAL", 2)]
+
+
+def test_a_routine_price_repeats_only_within_two_hours(txn: Builder) -> None:
+    visits = [
+        txn(date(2026, 3, 2), "-24.99", "Planet Fitness", hour=7),
+        txn(date(2026, 3, 3), "-24.99", "Planet Fitness", hour=8),  # the next day: a visit
+        txn(date(2026, 3, 20), "-24.99", "Planet Fitness", hour=7),
+        txn(date(2026, 3, 20), "-24.99", "Planet Fitness", hour=8, minute=30),  # 90 min
+    ]
+    assert [(d.original_id, d.duplicate_id) for d in detect_duplicates(visits, AS_OF)] == [(3, 4)]
+    # Seen on two days only, the price is not routine yet: the 72-hour window applies.
+    assert [(d.original_id, d.duplicate_id) for d in detect_duplicates(visits[:2], AS_OF)] == [
+        (1, 2)
+    ]
+    assert [
+        (d.original_id, d.duplicate_id) for d in detect_duplicates(visits, AS_OF, routine_days=4)
+    ] == [(1, 2), (3, 4)]

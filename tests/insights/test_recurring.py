@@ -150,3 +150,29 @@ def test_variable_amounts_need_one_more_charge_than_the_minimum(txn: Builder) ->
         txn(d, a, "Costco Wholesale") for d, a in zip(days, ["-80", "-140", "-210"], strict=True)
     ]
     assert detect_recurring(rows, as_of=date(2026, 3, 31)) == []
+
+
+def test_a_fixed_price_subscription_may_skip_months_on_its_usual_day(txn: Builder) -> None:
+    months = [1, 2, 4, 5, 8, 9]  # two skips (a declined card), four single-month gaps
+    rows = [txn(date(2026, m, 20), "-13.99", "Disney+") for m in months]
+    [series] = detect_recurring(rows, as_of=date(2026, 9, 30))
+    assert series.period is Period.MONTHLY
+    assert series.transaction_ids == (1, 2, 3, 4, 5, 6)
+    assert series.next_expected == date(2026, 10, 20)
+    # Skips must keep the day of month, and may not outnumber single-month gaps.
+    moved = [txn(date(2026, m, d), "-13.99", "Hulu") for m, d in [(1, 20), (2, 20), (4, 27)]]
+    assert detect_recurring(moved, as_of=date(2026, 4, 30)) == []
+    sparse = [txn(date(2026, m, 20), "-14.99", "Amazon Prime") for m in (1, 2, 5, 8, 11)]
+    assert detect_recurring(sparse, as_of=date(2026, 9, 30)) == []
+
+
+def test_a_varying_bill_may_skip_a_month_after_four_regular_ones(txn: Builder) -> None:
+    amounts = ["-58.00", "-121.37", "-185.00", "-96.40", "-70.00", "-88.10"]
+    months = [1, 2, 3, 4, 5, 7]
+    rows = [
+        txn(date(2026, m, 11), a, "City Power & Light")
+        for m, a in zip(months, amounts, strict=True)
+    ]
+    [series] = detect_recurring(rows, as_of=date(2026, 7, 31))
+    assert series.fixed_amount is False
+    assert series.transaction_ids == (1, 2, 3, 4, 5, 6)

@@ -7,6 +7,13 @@ e.g. `recurring_transaction_ids(detect_recurring(...))`). When one charge repeat
 times inside the window, each repeat is reported against the first charge. Cash
 withdrawals, person-to-person payments and internal movements are skipped by default
 (`skip_categories`): repeating those is usually deliberate.
+
+A price the customer pays routinely at a merchant (on `routine_days` different days or
+more: a gym visit, the morning coffee) repeats by habit, so there a repeat is a
+duplicate only within `routine_window` (2 hours) of the first charge; two gym visits on
+consecutive days are two visits. Charges of a recurring series (`regular_ids`) are not a
+habit: a series never repeats within days, so any repeat inside `window` is a double
+charge (the pipeline passes the series' ids here rather than excluding them).
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from openteller.insights.merchants import categorize, merchant_key
 from openteller.insights.records import Transaction
 
 DEFAULT_WINDOW = timedelta(hours=72)
+ROUTINE_WINDOW = timedelta(hours=2)
 #: Deliberate repeats, not charges: cash withdrawals, person-to-person payments, transfers.
 DUPLICATE_SKIP_CATEGORIES: frozenset[str] = frozenset(
     {"cash", "p2p", "transfer", "card_payment", "loan", "interest", "fees"}
@@ -52,6 +60,9 @@ def detect_duplicates(
     window: timedelta = DEFAULT_WINDOW,
     exclude_ids: frozenset[int] = frozenset(),
     skip_categories: frozenset[str] = DUPLICATE_SKIP_CATEGORIES,
+    routine_days: int = 3,
+    routine_window: timedelta = ROUTINE_WINDOW,
+    regular_ids: frozenset[int] = frozenset(),
 ) -> list[DuplicateCharge]:
     """Every repeated debit among `transactions` that occurred at or before `as_of`.
 
@@ -75,9 +86,13 @@ def detect_duplicates(
         if len(txns) < 2:
             continue
         txns.sort(key=lambda t: (t.occurred_at, t.id))
+        routine = len({t.occurred_at.date() for t in txns}) >= routine_days and not any(
+            t.id in regular_ids for t in txns
+        )
+        limit = min(window, routine_window) if routine else window
         original = txns[0]
         for txn in txns[1:]:
-            if txn.occurred_at - original.occurred_at <= window:
+            if txn.occurred_at - original.occurred_at <= limit:
                 found.append(
                     DuplicateCharge(
                         customer_id=txn.customer_id,

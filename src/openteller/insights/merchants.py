@@ -7,13 +7,16 @@ one charge to the next (store numbers, processor prefixes, reference codes, the 
 go, while the words that tell merchants apart must stay.
 
 `categorize` keeps a category the core already recorded and otherwise applies keyword
-rules; the categories are the ones the core and the demo bank use (see CATEGORIES).
+rules, then a small trained classifier (`classifier.py`) when no rule matches; the
+categories are the ones the core and the demo bank use (see CATEGORIES).
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
+from openteller.insights.classifier import classify_text
 from openteller.insights.records import Transaction
 
 #: Categories used across OpenTeller (same list as the demo bank's merchants module).
@@ -98,6 +101,9 @@ _SPACES = re.compile(r"\s+")
 _DOT_COM = re.compile(r"\.(?:COM|NET|ORG|CO)\b")
 
 
+# Descriptors repeat (a few thousand distinct strings across a million transactions), so
+# the regex work is cached: the batch pipeline calls these once per transaction and detector.
+@lru_cache(maxsize=65536)
 def normalize_merchant(raw: str) -> str:
     """The stable uppercase key of a merchant descriptor; "" when nothing is left."""
     text = _SPACES.sub(" ", raw.upper()).strip()
@@ -236,6 +242,7 @@ _RULE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 
 
+@lru_cache(maxsize=65536)
 def categorize_text(text: str) -> str | None:
     """The category the keyword rules give a descriptor, or None when no rule matches."""
     upper = _SPACES.sub(" ", text.upper())
@@ -246,8 +253,10 @@ def categorize_text(text: str) -> str | None:
     return None
 
 
-def categorize(txn: Transaction) -> str | None:
-    """The transaction's category: the one recorded, else the keyword rules' answer."""
+def categorize(txn: Transaction, *, classify: bool = True) -> str | None:
+    """The transaction's category: the one recorded, else the keyword rules' answer, else
+    (with `classify`) the merchant classifier's, which names spending categories only and
+    abstains when unsure (`insights.classifier`)."""
     if txn.category:
         return txn.category
     for text in (txn.merchant, txn.description):
@@ -255,4 +264,6 @@ def categorize(txn: Transaction) -> str | None:
             found = categorize_text(text)
             if found is not None:
                 return found
-    return None
+    if not classify:
+        return None
+    return classify_text(merchant_key(txn))

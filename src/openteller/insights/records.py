@@ -20,6 +20,8 @@ class Transaction:
 
     `amount` is signed: negative is money out of the customer's account (a purchase, a
     bill), positive is money in (salary, a refund). `occurred_at` must be timezone-aware.
+    `location` ("Austin, TX") and `channel` ("card", "ach", "atm", "internal") are the
+    core's `transfers.location` and `transfers.channel` when known.
     """
 
     id: int
@@ -30,6 +32,8 @@ class Transaction:
     merchant: str | None
     description: str
     category: str | None = None
+    location: str | None = None  # where a card purchase or ATM withdrawal happened
+    channel: str | None = None  # "card", "ach", "atm", "internal"
 
     def __post_init__(self) -> None:
         if self.occurred_at.tzinfo is None or self.occurred_at.utcoffset() is None:

@@ -3,8 +3,9 @@
 Transactions are grouped by (customer, account, normalized merchant, direction). A group
 is a recurring series when it has at least `min_occurrences` charges whose gaps fit one
 period (weekly, biweekly, monthly, quarterly or yearly; one odd gap is forgiven from four
-gaps up) and whose amounts are similar (within `amount_tolerance` of the typical amount,
-after at most one step change such as a price rise). Bills whose amount varies (power,
+gaps up, and a monthly series may skip a month or two on its usual day) and whose
+amounts are similar (within `amount_tolerance` of the typical amount, after at most one
+step change such as a price rise). Bills whose amount varies (power,
 water) count too when every gap fits and there is at least one charge more than
 `min_occurrences`. Internal money movements (transfers, card payments, interest, fees,
 cash) are not recurring payments and are skipped unless `skip_categories` says otherwise.
@@ -136,16 +137,16 @@ def _series(
     min_occurrences: int,
 ) -> RecurringSeries | None:
     dates = [t.occurred_at.date() for t in txns]
-    gaps = [(b - a).days for a, b in pairwise(dates)]
-    fit = _period_for(gaps)
-    if fit is None:
-        return None
-    period, _nominal, _low, high, all_fit = fit
     amounts = [t.amount for t in txns]
     change = _price_change(amounts, dates)
     current = amounts if change is None else _since(amounts, dates, change.first_charged)
     typical = _median(current)
     similar = all(abs(a - typical) <= abs(typical) * tolerance for a in current)
+    gaps = [(b - a).days for a, b in pairwise(dates)]
+    fit = _period_for(gaps, dates, fixed=similar)
+    if fit is None:
+        return None
+    period, _nominal, _low, high, all_fit = fit
     if not similar and not (all_fit and len(txns) > min_occurrences):
         return None
     last = dates[-1]
@@ -167,13 +168,38 @@ def _series(
     )
 
 
-def _period_for(gaps: list[int]) -> tuple[Period, int, int, int, bool] | None:
-    """The period most gaps fit: all of them, or all but one when there are 4 or more."""
+def _period_for(
+    gaps: list[int], dates: list[date], *, fixed: bool
+) -> tuple[Period, int, int, int, bool] | None:
+    """The period most gaps fit: all of them, or all but one when there are 4 or more.
+
+    A monthly series may also skip a month or two (a declined card, a paused plan): a gap
+    of 2 or 3 months that keeps the series' day of month (within 3 days) is a skip, not a
+    miss, when single-month gaps are at least two and as many as the skips for a fixed
+    amount, and at least four and three times as many for a varying amount (purchases
+    that vary rarely keep one day of month).
+    """
     for period, nominal, low, high in _PERIODS:
         misses = sum(1 for g in gaps if not low <= g <= high)
+        if period is Period.MONTHLY and misses:
+            skips = sum(
+                1
+                for g, a, b in zip(gaps, dates, dates[1:], strict=False)
+                if not low <= g <= high and _skipped_months(a, b)
+            )
+            fitting = len(gaps) - misses
+            need = max(2, skips) if fixed else max(4, 3 * skips)
+            if skips and fitting >= need:
+                misses -= skips
         if misses == 0 or (misses == 1 and len(gaps) >= 4):
             return period, nominal, low, high, misses == 0
     return None
+
+
+def _skipped_months(a: date, b: date) -> bool:
+    """True when `b` is 2 or 3 calendar months after `a` on about the same day."""
+    months = (b.year - a.year) * 12 + b.month - a.month
+    return months in (2, 3) and abs(b.day - a.day) <= 3
 
 
 def _nominal_days(period: Period) -> int:
