@@ -81,12 +81,60 @@ def test_a_ticket_carries_the_transcript(store: SessionStore, bank: Bank) -> Non
     )
     [ticket] = store.tickets(alice)
     assert ticket.id == ids[0]
-    assert (ticket.reason, ticket.priority, ticket.status, ticket.summary, ticket.details) == (
+    assert (ticket.reason, ticket.priority, ticket.status, ticket.summary) == (
         "fraud",
         "high",
         "open",
         "stolen card",
-        {"a": 1},
     )
+    assert ticket.details == {
+        "a": 1,
+        "handoff": {
+            "intent": "report_fraud",
+            "facts": {"a": "1"},
+            "tried": [],
+            "sentiment": "neutral",
+            "sentiment_score": 0,
+            "customer_messages": 2,
+            "text": "Hand-off for fraud: the customer wants to report fraud. Collected: a 1. "
+            "Customer sentiment: neutral.",
+            "source": "template",
+            "prompt": None,
+            "fallback_reason": None,
+        },
+    }
     assert ticket.session_id == record.id
     assert store.open(alice, record.id).status == ChatSessionStatus.ACTIVE
+
+
+def test_every_ticket_gets_a_handoff_note(store: SessionStore, bank: Bank) -> None:
+    alice = bank.customer("alice")
+    record = store.open(alice, None)
+    record.state["flow"] = {"name": "transfer_money", "slots": {"amount": "250.00"}}
+    store.save_turn(
+        record,
+        [
+            ("customer", "send 250 to mom", {}),
+            ("assistant", "From which account?", {"intent": "transfer_money", "template": "ask"}),
+        ],
+    )
+    ids = store.save_turn(
+        record,
+        [
+            ("customer", "this is ridiculous, get me a human", {}),
+            ("assistant", "I've passed this on.", {"intent": "human_handoff", "template": "x"}),
+        ],
+        [
+            {"reason": "human_request", "summary": "asked for a person", "details": {"r": 1}},
+            {"reason": "complaint", "summary": "complaint"},
+        ],
+    )
+    first, second = store.tickets(alice)
+    assert [first.id, second.id] == ids
+    assert (first.summary, first.details["r"]) == ("asked for a person", 1)
+    assert first.details["handoff"]["text"] == (
+        "Hand-off for human request: the customer wants to send money. Collected: amount "
+        "250.00. Tried: transfer money. Customer sentiment: negative."
+    )
+    assert second.details["handoff"]["intent"] == "transfer_money"
+    assert (second.details["handoff"]["sentiment_score"], set(second.details)) == (-2, {"handoff"})

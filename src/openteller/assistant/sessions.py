@@ -8,6 +8,7 @@ win: the loser gets `Conflict` and nothing of its turn is kept. A session expire
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,6 +16,7 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, Table, func, insert, select, update
 
+from openteller.assistant.handoff import handoff_summary
 from openteller.core import (
     ChatMessage,
     ChatSession,
@@ -24,6 +26,8 @@ from openteller.core import (
     HandoffTicket,
     NotFound,
 )
+
+logger = logging.getLogger("openteller.assistant")
 
 sessions_t = cast(Table, ChatSession.__table__)
 messages_t = cast(Table, ChatMessage.__table__)
@@ -180,9 +184,12 @@ class SessionStore:
     def _ticket(
         self, conn: Connection, record: SessionRecord, ticket: dict[str, Any], now: datetime
     ) -> int:
-        transcript = [
-            {"turn": e.turn, "role": e.role, "text": e.text} for e in _transcript(conn, record.id)
-        ]
+        """Insert one ticket with the transcript so far and, in `details["handoff"]`, the
+        note for the person who takes over (`handoff_summary`)."""
+        lines = _transcript(conn, record.id)
+        transcript = [{"turn": e.turn, "role": e.role, "text": e.text} for e in lines]
+        details = dict(ticket.get("details", {}))
+        details["handoff"] = _handoff(record, ticket, lines)
         return int(
             conn.execute(
                 insert(tickets_t)
@@ -193,7 +200,7 @@ class SessionStore:
                     priority=ticket.get("priority", "normal"),
                     status="open",
                     summary=ticket["summary"],
-                    details=ticket.get("details", {}),
+                    details=details,
                     transcript=transcript,
                     created_at=now,
                 )
@@ -263,6 +270,24 @@ def _record(row: Any) -> SessionRecord:
         created_at=row.created_at,
         expires_at=row.expires_at,
     )
+
+
+def _handoff(
+    record: SessionRecord, ticket: dict[str, Any], lines: list[TranscriptEntry]
+) -> dict[str, Any]:
+    """The hand-off note of a ticket. A ticket is never lost to a fault of its note: that
+    is logged and the note says it is missing."""
+    try:
+        return handoff_summary(
+            record.state,
+            [{"role": e.role, "text": e.text, "payload": e.payload} for e in lines],
+            str(ticket["reason"]),
+            ticket.get("details", {}),
+            flow=ticket.get("flow"),
+        ).to_dict()
+    except Exception:
+        logger.exception("hand-off note failed (session %s)", record.id)
+        return {"error": "the hand-off note could not be made; read the transcript"}
 
 
 def _transcript(conn: Connection, session_id: str) -> list[TranscriptEntry]:
