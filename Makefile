@@ -28,6 +28,7 @@ demo: install
 	$(BIN)/openteller seed --customers 50 --months 6 --seed 42 --reset --db $(DEMO_DB)
 	$(BIN)/openteller nlu train
 	$(BIN)/openteller kb ingest --db $(DEMO_DB)
+	$(BIN)/openteller insights run --db $(DEMO_DB)
 	$(BIN)/openteller serve --host 127.0.0.1 --port 8000 --db $(DEMO_DB)
 
 lint: install
@@ -49,6 +50,7 @@ bench: install
 	$(BIN)/python bench/entities.py
 	$(BIN)/python bench/assistant_turns.py
 	$(BIN)/python bench/nlu_banking77.py
+	$(BIN)/python bench/insights.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

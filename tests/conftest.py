@@ -27,7 +27,7 @@ POSTGRES_URL = os.environ.get(
     "OPENTELLER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
 # The newest migration: bump it with each new file in core/migrations/versions.
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 NOW = datetime(2026, 11, 15, 12, 0, tzinfo=UTC)
 
 

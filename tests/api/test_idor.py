@@ -6,11 +6,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer
+from sqlalchemy import BigInteger, Integer, insert, select
 
 from openteller.api.schemas import MAX_ID
 from openteller.assistant import default_parser
-from openteller.core.models import Base
+from openteller.core.models import Account, Alert, Base
 from tests.api.conftest import get, token_for
 
 # Every customer route with an id in its path, and the request made on it.
@@ -24,6 +24,7 @@ PATH_ROUTES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/v1/payments/{payment_id}"): {},
     ("GET", "/v1/chat/{session_id}"): {},
     ("GET", "/v1/loan-applications/{application_id}"): {},
+    ("POST", "/v1/alerts/{alert_id}/dismiss"): {},
 }
 
 
@@ -73,6 +74,7 @@ def _resources(client: Any, token: str) -> dict[str, str]:
     )
     assert application.status_code == 201, application.text
     return {
+        "alert_id": _alert(client, int(checking)),
         "application_id": application.json()["id"],
         "session_id": chat.json()["session_id"],
         "account_id": checking,
@@ -81,6 +83,34 @@ def _resources(client: Any, token: str) -> dict[str, str]:
         "payee": payee,
         "payment_id": payment.json()["id"],
     }
+
+
+def _alert(client: Any, account_id: int) -> str:
+    """An alert on B's account, written as the insights service writes one."""
+    engine = client.app.state.engine
+    with engine.begin() as conn:
+        customer = conn.execute(
+            select(Account.customer_id).where(Account.id == account_id)
+        ).scalar_one()
+        alert_id = conn.execute(
+            insert(Alert)
+            .values(
+                customer_id=customer,
+                account_id=account_id,
+                kind="low_balance",
+                severity="high",
+                dedupe_key=f"low_balance:{account_id}:2026-11-20",
+                title="Your balance may run low",
+                message="Your checking may fall to -$20.00 on Nov 20, 2026.",
+                amount_minor=-2000,
+                currency="USD",
+                facts={},
+                status="new",
+                created_at=client.app.state.clock.now(),
+            )
+            .returning(Alert.id)
+        ).scalar_one()
+    return str(alert_id)
 
 
 def test_another_customers_ids_answer_404_with_no_data(bank: Any) -> None:
@@ -108,6 +138,9 @@ def test_another_customers_ids_answer_404_with_no_data(bank: Any) -> None:
         assert unknown.json()["error"]["code"] == error["error"]["code"]
         assert unknown.json()["error"]["message"] == error["error"]["message"]
     assert get(client, "/v1/cards", token_b).json() == cards_before
+    # B's alert was not dismissed by A's attempt.
+    alerts = get(client, "/v1/alerts", token_b).json()["alerts"]
+    assert [a["status"] for a in alerts if a["id"] == b["alert_id"]] == ["new"]
 
 
 def test_payments_with_another_customers_ids_in_the_body(bank: Any) -> None:
@@ -144,7 +177,7 @@ def test_payments_with_another_customers_ids_in_the_body(bank: Any) -> None:
 def test_ids_outside_the_id_range_are_422_not_500(bank: Any) -> None:
     client, logins, _ = bank
     headers = {"Authorization": f"Bearer {token_for(client, logins[0])}"}
-    names = ("account_id", "card_id", "payment_id", "session_id", "application_id")
+    names = ("account_id", "card_id", "payment_id", "session_id", "application_id", "alert_id")
     for (method, template), body in PATH_ROUTES.items():
         # Ids are INTEGER columns: beyond 32 bits PostgreSQL refused them ("integer out of
         # range"), beyond 64 bits SQLite did (OverflowError), both as a 500.
@@ -172,6 +205,7 @@ def test_the_id_range_is_the_columns_range() -> None:
         "postings",
         "transfers",
         "loan_applications",
+        "alerts",
     ):
         column_type = tables[name].c.id.type
         assert isinstance(column_type, Integer), name

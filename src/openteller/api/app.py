@@ -23,6 +23,7 @@ from openteller.api.limits import install_limits
 from openteller.api.metrics import HttpMetrics
 from openteller.api.openapi import install_openapi
 from openteller.api.routes import accounts as account_routes
+from openteller.api.routes import alerts as alert_routes
 from openteller.api.routes import auth as auth_routes
 from openteller.api.routes import cards as card_routes
 from openteller.api.routes import chat as chat_routes
@@ -87,6 +88,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.include_router(chat_routes.router)
     app.include_router(compliance_routes.router)
     app.include_router(loan_application_routes.router)
+    app.include_router(alert_routes.router)
     install_openapi(app)
 
     install_limits(app, settings)  # before request_id: its responses get an X-Request-ID

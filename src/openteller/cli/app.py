@@ -216,7 +216,17 @@ def ledger_stats_cmd(db: DbOption = None, as_json: JsonOption = False) -> None:
 
 def main() -> None:
     """Console-script entry point: domain errors become one line on stderr and exit 2."""
-    from openteller.cli import chat, commands, credit, guard, kb, nlu, prompts, staff  # noqa: F401
+    from openteller.cli import (  # noqa: F401
+        chat,
+        commands,
+        credit,
+        guard,
+        insights,
+        kb,
+        nlu,
+        prompts,
+        staff,
+    )
 
     try:
         app()

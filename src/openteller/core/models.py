@@ -604,3 +604,57 @@ class LoanApplication(Base):
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+# ------------------------------------------------------------------ insights
+# Alerts the insight detectors raise for a customer (`openteller.insights` writes them).
+
+
+class Alert(Base):
+    """One alert for a customer: a duplicate charge, an unusual purchase, a price rise..."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("customer_id", "dedupe_key"),
+        Index("ix_alerts_customer_id_status", "customer_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), nullable=True)
+    transfer_id: Mapped[int | None] = mapped_column(ForeignKey("transfers.id"), nullable=True)
+    # duplicate_charge | unusual_transaction | price_increase | low_balance | bill_due
+    kind: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(8))  # high | medium | low
+    # What the alert is about, so a rerun of the detectors does not raise it twice.
+    dedupe_key: Mapped[str] = mapped_column(String(160))
+    title: Mapped[str] = mapped_column(String(120))
+    message: Mapped[str] = mapped_column(Text)
+    amount_minor: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(12))  # new | seen | dismissed
+    run_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A forecast or a reminder stops mattering after its date; a finding never expires.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    dismissed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class InsightRun(Base):
+    """One run of the detectors: a batch over every customer, or the new postings only."""
+
+    __tablename__ = "insight_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mode: Mapped[str] = mapped_column(String(12))  # batch | incremental
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The highest transfer id the run had seen: the next incremental run starts after it.
+    through_transfer_id: Mapped[int] = mapped_column(Integer)
+    customers: Mapped[int] = mapped_column(Integer)
+    transactions: Mapped[int] = mapped_column(Integer)
+    alerts_created: Mapped[int] = mapped_column(Integer)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

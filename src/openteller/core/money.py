@@ -75,3 +75,15 @@ def format_money(minor: int, currency: str) -> str:
     """Human form, e.g. ``USD 1,234.50``."""
     value = from_minor(minor, currency)
     return f"{currency} {value:,}"
+
+
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
+
+
+def display_money(amount: Decimal, currency: str = "USD") -> str:
+    """What a customer reads: `$1,234.50`, a negative amount as `-$12.00`."""
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    sign = "-" if amount < 0 else ""
+    places = exponent(currency)
+    body = f"{abs(amount):,.{places}f}"
+    return f"{sign}{symbol}{body}" if symbol else f"{sign}{body} {currency}"

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, BackgroundTasks, Header, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from openteller.api.deps import CurrentCustomer
+from openteller.api.deps import ClockDep, CurrentCustomer, EngineDep, SettingsDep
 from openteller.api.routes import CustomerCore
 from openteller.api.schemas import (
     NO_NUL,
@@ -29,6 +29,7 @@ from openteller.api.schemas import (
 )
 from openteller.core import InvalidIdempotencyKey, PaymentOrder, validate_key
 from openteller.core import Payment as PaymentResult
+from openteller.insights.service import run_after_postings
 
 router = APIRouter(prefix="/v1/payments", tags=["payments"])
 
@@ -129,6 +130,10 @@ def create_payment(
     response: Response,
     principal: CurrentCustomer,
     core: CustomerCore,
+    background: BackgroundTasks,
+    engine: EngineDep,
+    clock: ClockDep,
+    settings: SettingsDep,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -159,6 +164,9 @@ def create_payment(
     if payment.replayed:
         response.status_code = 200
         response.headers["Idempotency-Replayed"] = "true"
+    else:
+        # New postings: the detectors look at them once the answer has gone out.
+        background.add_task(run_after_postings, engine, clock, settings)
     return _payment(payment)
 
 
