@@ -167,6 +167,7 @@ def alerts_from_findings(
         )
     for low in findings.low_balance:
         name = account_names.get(low.account_id, "account")
+        lowest = _cents(low.lowest_balance)
         out.append(
             NewAlert(
                 customer_id=low.customer_id,
@@ -176,11 +177,11 @@ def alerts_from_findings(
                 dedupe_key=f"low_balance:{low.account_id}:{low.lowest_on.isoformat()}",
                 title="Your balance may run low",
                 message=(
-                    f"Your {name} may fall to {display_money(low.lowest_balance, currency)} on "
+                    f"Your {name} may fall to {display_money(lowest, currency)} on "
                     f"{_day(low.lowest_on)} after your expected bills and income."
                 ),
-                amount=low.lowest_balance,
-                facts={"lowest": str(low.lowest_balance), "date": low.lowest_on.isoformat()},
+                amount=lowest,
+                facts={"lowest": str(lowest), "date": low.lowest_on.isoformat()},
                 expires_at=_end_of(low.lowest_on, tz),
             )
         )

@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 from statistics import median
 
@@ -229,7 +229,10 @@ def _median(values: Sequence[Decimal]) -> Decimal:
     mid = len(ordered) // 2
     if len(ordered) % 2:
         return ordered[mid]
-    return (ordered[mid - 1] + ordered[mid]) / 2
+    low, high = ordered[mid - 1], ordered[mid]
+    # The mean of two amounts in cents can have half a cent: keep the amounts' own places.
+    places = min(int(low.as_tuple().exponent), int(high.as_tuple().exponent), 0)
+    return ((low + high) / 2).quantize(Decimal(1).scaleb(places), ROUND_HALF_UP)
 
 
 def _since(amounts: list[Decimal], dates: list[date], first: date) -> list[Decimal]:
