@@ -203,7 +203,7 @@ def handoff_summary(
     summary = HandoffSummary(intent, facts, tried, sentiment, score, len(customer), text)
     if provider is None or provider.name == "extractive":
         return summary
-    from openteller.insights.summary import checked_completion
+    from openteller.guardrails.checked import checked_completion
 
     lines = [
         {"role": str(line.get("role") or ""), "text": str(line.get("text") or "")}

@@ -18,10 +18,9 @@ What counts:
 from __future__ import annotations
 
 import calendar
-import logging
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -29,14 +28,14 @@ from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from openteller.core import ValidationFailed
+from openteller.core.money import display_money
+from openteller.guardrails.checked import checked_completion
 from openteller.insights.merchants import categorize, merchant_key
 from openteller.insights.records import Transaction
 
 if TYPE_CHECKING:
     from openteller.guardrails import Guardrails
     from openteller.llm import LLMProvider, PromptRef
-
-logger = logging.getLogger("openteller.insights")
 
 #: Categories that are not spending (same set as the assistant's spending summary).
 NOT_SPENDING = frozenset({"transfer", "card_payment", "income"})
@@ -56,7 +55,6 @@ STATEMENT_PROMPT_VERSION = "2"
 _CENT = Decimal("0.01")
 _TENTH = Decimal("0.1")
 _ZERO = Decimal("0.00")
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
 
 NotableKind = Literal["largest_purchase", "new_merchant", "fee", "interest"]
 
@@ -515,66 +513,12 @@ def summary_facts(summary: PeriodSummary) -> list[str]:
     return list(dict.fromkeys(facts))
 
 
-# ---------------------------------------------------------------- model text, checked
-
-
-@dataclass(frozen=True)
-class CheckedText:
-    """A model's answer that passed the output review (`text`), or why there is none."""
-
-    text: str | None
-    prompt: PromptRef | None
-    reason: str | None
-
-
-def checked_completion(
-    provider: LLMProvider,
-    guard: Guardrails | None,
-    prompt_id: str,
-    version: str,
-    values: Mapping[str, Any],
-    *,
-    facts: Sequence[str],
-    grounds: Sequence[Any] = (),
-    quotes: Sequence[str] = (),
-    session_id: str | None = None,
-) -> CheckedText:
-    """Render the prompt, call the provider, and review the answer against `facts`
-    (displayed figures), `grounds` (values walked for figures) and `quotes` (texts the
-    answer may quote, their dates included, like cited passages). Fails closed: no
-    guardrails, a provider error, an empty answer or any rule that does not pass gives
-    `text=None` and the reason."""
-    from openteller.guardrails import OutputContext
-    from openteller.llm import LLMError, default_registry
-
-    rendered = default_registry().render(prompt_id, values, version)
-    if guard is None:
-        return CheckedText(None, rendered.ref, "no guardrails to check the model's answer")
-    try:
-        completion = provider.complete(
-            rendered.messages, prompt=rendered.ref, session_id=session_id
-        )
-    except LLMError as exc:
-        logger.warning("%s: the model failed (%s); template used", rendered.ref, exc.code)
-        return CheckedText(None, rendered.ref, f"model error: {exc.code}")
-    answer = completion.text.strip()
-    if not answer:
-        return CheckedText(None, rendered.ref, "the model gave an empty answer")
-    try:
-        context = OutputContext(strings=tuple(facts), passages=tuple(quotes)).with_facts(*grounds)
-        verdict = guard.review_output(session_id, answer, context)
-    except Exception as exc:  # fail closed: an unchecked answer is never used
-        logger.exception("%s: output review failed; template used", rendered.ref)
-        return CheckedText(None, rendered.ref, f"output review failed: {exc!r}")
-    fired = [d for d in verdict.decisions if d.action != "pass"]
-    if fired:
-        first = fired[0]
-        reason = f"{first.rule_id}: {first.action}" + (f" ({first.reason})" if first.reason else "")
-        return CheckedText(None, rendered.ref, reason)
-    return CheckedText(verdict.text, rendered.ref, None)
-
-
 # ---------------------------------------------------------------- helpers
+
+
+def _fmt(amount: Decimal, currency: str) -> str:
+    """`$1,234.50`, never a sign: the words around it say which way money went."""
+    return display_money(abs(amount), currency)
 
 
 def _money(amount: Decimal) -> Decimal:
@@ -589,13 +533,6 @@ def _pct(now: Decimal, before: Decimal) -> Decimal | None:
 
 def _opt(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
-
-
-def _fmt(amount: Decimal, currency: str) -> str:
-    """`$1,234.50` (USD, EUR, GBP by symbol), else `1,234.50 CHF`; never a sign."""
-    body = f"{abs(amount):,.2f}"
-    symbol = _SYMBOLS.get(currency)
-    return f"{symbol}{body}" if symbol else f"{body} {currency}"
 
 
 def _change_words(change: Decimal, pct: Decimal | None, currency: str) -> str:
