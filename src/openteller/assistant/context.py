@@ -85,6 +85,7 @@ class TurnContext:
     tickets: list[dict[str, Any]] = field(default_factory=list)
     tool_ms: float = 0.0
     credit: Any = None  # openteller.credit.CreditService when decisions are made in the chat
+    insights: Any = None  # openteller.insights.service.InsightsService (findings, alerts)
     results: list[Any] = field(default_factory=list)  # what the core answered this turn
 
     @property

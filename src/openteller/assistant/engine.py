@@ -32,6 +32,7 @@ from openteller.assistant import understand as u
 from openteller.assistant.context import Reply, TurnContext
 from openteller.assistant.flows import REGISTRY, Flow, FlowState, SlotError
 from openteller.assistant.flows.base import CONFIRM
+from openteller.assistant.flows.insights import new_alerts
 from openteller.assistant.sessions import SessionRecord, SessionStore
 from openteller.assistant.support import DocumentAnswerer, SupportAnswer
 from openteller.core import (
@@ -46,6 +47,7 @@ from openteller.settings import Settings
 if TYPE_CHECKING:
     from openteller.credit import CreditService
     from openteller.guardrails import Guardrails, InputVerdict
+    from openteller.insights.service import InsightsService
 
 logger = logging.getLogger("openteller.assistant")
 
@@ -101,6 +103,8 @@ INTENT_NAMES = {
     "loan_status": "check your loans",
     "account_details": "see your account details",
     "human_handoff": "talk to a person",
+    "recurring_charges": "review your regular payments",
+    "unusual_activity": "check for unusual activity",
 }
 HELP = [
     "Check my balance",
@@ -173,11 +177,13 @@ class Assistant:
         answerer: DocumentAnswerer | None = None,
         guard: Guardrails | None = None,
         credit: CreditService | None = None,
+        insights: InsightsService | None = None,
     ) -> None:
         self.sessions = SessionStore(engine, clock)
         self.answerer = answerer
         self.guard = guard
         self.credit = credit
+        self.insights = insights
         self.clock = clock
         self.parser = parser
         self.sink = sink
@@ -200,6 +206,7 @@ class Assistant:
             turn=record.turns + 1,
             customer_id=customer_id,
             credit=self.credit,
+            insights=self.insights,
         )
         if record.new:
             ctx.event(EventType.SESSION_STARTED, channel=channel)
@@ -215,12 +222,16 @@ class Assistant:
         else:
             reply, understood, nlu_ms = turn.run(message)
         first_reply = not record.state.get("greeted")
+        alerts: list[int] = []
         if first_reply:
             record.state["greeted"] = True
             reply.text = AI_NOTICE + reply.text
+            alerts = self._new_alerts(ctx, reply)
         checks: dict[str, Any] | None = None
         if self.guard is not None:
             reply, checks = self._review(turn, reply, screen, understood, first_reply)
+        if alerts and reply.template not in ("guardrail_blocked", "guardrail_error"):
+            self._mark_seen(ctx, alerts)
         dialogue_ms = (time.perf_counter() - started) * 1000 - nlu_ms
         ctx.event(
             EventType.USER_MESSAGE,
@@ -280,6 +291,36 @@ class Assistant:
             pending_confirmation=reply.pending_confirmation,
             handoff=reply.handoff,
         )
+
+    # ------------------------------------------------------------------ alerts
+
+    def _new_alerts(self, ctx: TurnContext, reply: Reply) -> list[int]:
+        """On a session's first reply, one line about the customer's new alerts (added to
+        `reply`, figures in its facts); the ids named, to be marked seen once the reply is
+        let through. An insights fault costs the line, never the turn."""
+        if reply.template in ("input_blocked", "unreadable_message"):
+            return []
+        try:
+            found = new_alerts(ctx)
+        except Exception:
+            logger.exception("alerts unavailable (session %s)", ctx.session_id)
+            return []
+        if found is None:
+            return []
+        line, facts, alert_ids = found
+        reply.text += "\n" + line
+        reply.facts += facts
+        if not reply.suggestions:
+            reply.suggestions = ["Anything unusual on my accounts?"]
+        return alert_ids
+
+    def _mark_seen(self, ctx: TurnContext, alert_ids: list[int]) -> None:
+        assert self.insights is not None
+        insights = self.insights
+        try:
+            ctx.call("insights_mark_seen", lambda: insights.mark_seen(ctx.customer_id, alert_ids))
+        except Exception:
+            logger.exception("alerts not marked seen (session %s)", ctx.session_id)
 
     # ------------------------------------------------------------------ guardrails
 
@@ -380,10 +421,10 @@ def template_text() -> tuple[str, ...]:
     engine and the flows, f-string parts included). A figure written there ("the last 4
     digits", "5 to 7 business days", "12, 24, 36, 48 or 60 months") is ours, reviewed
     like code; the grounding rail checks everything else against the turn's data."""
-    from openteller.assistant.flows import accounts, cards, money, service
+    from openteller.assistant.flows import accounts, cards, insights, money, service
 
     found: list[str] = []
-    for module in (sys.modules[__name__], accounts, cards, money, service):
+    for module in (sys.modules[__name__], accounts, cards, insights, money, service):
         nodes = list(ast.walk(ast.parse(inspect.getsource(module))))
         docstrings = {id(n.value) for n in nodes if isinstance(n, ast.Expr)}
         found += [
@@ -528,7 +569,7 @@ class _Turn:
         if intent in DIALOGUE_ACTS:
             return self._act(intent)
         if not intent.startswith("faq_"):
-            # A task the model knows but no flow serves yet (recurring charges).
+            # A task the model knows but no flow serves (yet).
             self.state["offered_human"] = True
             return Reply(
                 f"I can't help with {intent.replace('_', ' ')} in the chat yet. Would you "

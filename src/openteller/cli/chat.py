@@ -40,6 +40,7 @@ def chat(
     )
     from openteller.credit import CreditService
     from openteller.guardrails import Guardrails
+    from openteller.insights.service import InsightsService
 
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # one short message at a time
     settings = settings_for(db)
@@ -60,6 +61,7 @@ def chat(
                 answerer=answerer_from_settings(settings, engine, clock),
                 guard=Guardrails.from_settings(settings, engine, clock),
                 credit=CreditService(engine, clock, settings),
+                insights=InsightsService(engine, clock, settings),
             )
         out.print(f"Signed in as {user}. Type /quit to leave.", style="dim")
         session_id: str | None = None

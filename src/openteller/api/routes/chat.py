@@ -19,6 +19,7 @@ from openteller.api.schemas import NO_NUL, Out, errors
 from openteller.assistant import Assistant, answerer_from_settings, default_parser
 from openteller.credit import CreditService
 from openteller.guardrails import Guardrails
+from openteller.insights.service import InsightsService
 
 router = APIRouter(prefix="/v1/chat", tags=["chat"])
 _build_lock = Lock()
@@ -52,6 +53,7 @@ def _assistant(
                     answerer=answerer,
                     guard=guard,
                     credit=CreditService(engine, clock, settings),
+                    insights=InsightsService(engine, clock, settings),
                 )
     assistant: Assistant = state.assistant
     return assistant

@@ -1,6 +1,6 @@
 """The assistant's flows. Importing this package registers every flow in `REGISTRY`."""
 
-from openteller.assistant.flows import accounts, cards, money, service
+from openteller.assistant.flows import accounts, cards, insights, money, service
 from openteller.assistant.flows.base import CONFIRM, REGISTRY, Flow, FlowState, Problem, SlotError
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "SlotError",
     "accounts",
     "cards",
+    "insights",
     "money",
     "service",
 ]

@@ -18,6 +18,7 @@ from openteller.assistant.context import (
     transaction_line,
 )
 from openteller.assistant.flows.base import Flow, FlowState, SlotError, register
+from openteller.assistant.flows.insights import asks_for_summary, period_summary_reply
 from openteller.core import AccountKind, AccountView, TransactionItem, TransactionQuery
 
 HISTORY_KINDS = (AccountKind.CHECKING, AccountKind.SAVINGS, AccountKind.CREDIT_CARD)
@@ -236,9 +237,13 @@ def _describe(state: FlowState, period: tuple[date, date] | None) -> str:
 
 @register
 class SpendingSummary(Flow):
+    """Spending by category over a period; a whole-period summary (money in and out,
+    changes, notable items) when the customer asks for a summary of a period rather than
+    of their spending ("summarize my October")."""
+
     name = "spending_summary"
     title = "spending summary"
-    slots = ("range", "account", "category")
+    slots = ("range", "account", "category", "summary")
     optional = frozenset(slots)
 
     def fill(
@@ -249,10 +254,18 @@ class SpendingSummary(Flow):
         if category:
             state.slots["category"] = category
             changed.append("category")
+        if asks_for_summary(text):
+            state.slots["summary"] = True
+            changed.append("summary")
         return changed
 
     def execute(self, ctx: TurnContext, state: FlowState) -> Reply:
         period = _range(state) or (ctx.today.replace(day=1), ctx.today)
+        whole = state.slots.get("summary") and not state.slots.get("category")
+        if whole and state.slots.get("account") is None:
+            summary = period_summary_reply(ctx, *period)
+            if summary is not None:
+                return summary
         accounts = _chosen(ctx, state, HISTORY_KINDS)
         found = search(
             ctx,
