@@ -22,6 +22,7 @@ A conversation file holds a list of conversations:
         tickets: [dispute]              # reasons of tickets opened, in order
         card_status: blocked            # the first card's status
         alerts_new: 0                   # the customer's alerts still unseen
+        handoff: {intent: ..., fact_names: [...]}  # the last ticket's handoff summary
         events: [session_started, ...]  # event types that must have been recorded
 
 Every reply passes through the real guardrails (input screening, output review, audit
@@ -329,6 +330,21 @@ def _play(
                 .order_by(HandoffTicket.id)
             ).scalars()
             assert list(reasons) == expect["tickets"], convo["name"]
+    if "handoff" in expect:
+        # The handoff summary on the last ticket: the given keys, exactly.
+        with bank.engine.connect() as conn:
+            details = conn.execute(
+                select(HandoffTicket.details)
+                .where(HandoffTicket.customer_id == customer_id)
+                .order_by(HandoffTicket.id.desc())
+                .limit(1)
+            ).scalar_one()
+        summary = details["handoff"]
+        got = {
+            k: sorted(summary["facts"]) if k == "fact_names" else summary.get(k)
+            for k in expect["handoff"]
+        }
+        assert got == expect["handoff"], (convo["name"], got)
     if "alerts_new" in expect:
         with bank.engine.connect() as conn:
             new = conn.execute(

@@ -151,6 +151,23 @@ def test_pii_slots_never_reach_the_note() -> None:
     )
 
 
+def test_a_picked_charge_is_shown_by_its_label_and_the_pick_list_is_left_out() -> None:
+    flow = {
+        "name": "dispute_charge",
+        "slots": {
+            "options": [266, 237],
+            "labels": ["Nov 8, 2026 · Shell · $50.29", "Nov 1, 2026 · Shell · $31.18"],
+            "transaction": 237,
+            "why": "I didn't make it",
+        },
+    }
+    summary = handoff_summary({}, [], "dispute", {}, flow=flow)
+    assert summary.facts == {
+        "transaction": "Nov 1, 2026 · Shell · $31.18",
+        "why": "I didn't make it",
+    }
+
+
 def test_a_finished_flow_falls_back_on_the_ticket_details() -> None:
     # The flow is gone from the state once it ran; its ticket's details say what it had.
     transcript = [

@@ -85,7 +85,7 @@ def test_a_double_charge_is_one_alert_and_a_rerun_raises_nothing_new(
         second,
         checking,
     )
-    assert alert.facts == {"amount": "54.20", "date": "2026-11-15"}
+    assert alert.facts == {"amount": "54.20", "date": "2026-11-15", "merchant": "Costco"}
 
 
 def test_process_new_looks_only_at_customers_with_new_postings(

@@ -4,6 +4,7 @@ or a model's answer checked by the guardrails, falling back to the template)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -52,9 +53,9 @@ TEMPLATE = (
     "That is up $437.34 (26.6%) from $1,645.49 in September 2026. "
     "Top categories: housing $1,500.00, shopping $300.00 and groceries $180.00. "
     "The biggest change was shopping: $300.00, with none in September 2026. "
-    "Your largest purchase was $300.00 at BEST BUY on Oct 10. "
-    "First purchases at: BEST BUY ($300.00), BLUE BOTTLE ($12.00). "
-    "Fees charged: $35.00 (OVERDRAFT FEE on Oct 11). "
+    "Your largest purchase was $300.00 at Best Buy on Oct 10. "
+    "First purchases at: Best Buy ($300.00), Blue Bottle ($12.00). "
+    "Fees charged: $35.00 (Overdraft Fee on Oct 11). "
     "Interest charged: $12.34."
 )
 
@@ -151,13 +152,13 @@ def test_categories_largest_first_with_their_change(october: PeriodSummary) -> N
 def test_notable_items(october: PeriodSummary) -> None:
     d = Decimal
     assert october.notable == (
-        NotableItem("largest_purchase", 13, date(2026, 10, 10), "BEST BUY", d("300.00")),
-        NotableItem("largest_purchase", 11, date(2026, 10, 4), "KROGER", d("130.00")),
-        NotableItem("largest_purchase", 21, date(2026, 10, 31), "KROGER", d("50.00")),
-        NotableItem("new_merchant", 13, date(2026, 10, 10), "BEST BUY", d("300.00")),
-        NotableItem("new_merchant", 17, date(2026, 10, 18), "BLUE BOTTLE", d("12.00")),
-        NotableItem("fee", 14, date(2026, 10, 11), "OVERDRAFT FEE", d("35.00")),
-        NotableItem("interest", 18, date(2026, 10, 20), "INTEREST CHARGE", d("12.34")),
+        NotableItem("largest_purchase", 13, date(2026, 10, 10), "Best Buy", d("300.00")),
+        NotableItem("largest_purchase", 11, date(2026, 10, 4), "Kroger", d("130.00")),
+        NotableItem("largest_purchase", 21, date(2026, 10, 31), "Kroger", d("50.00")),
+        NotableItem("new_merchant", 13, date(2026, 10, 10), "Best Buy", d("300.00")),
+        NotableItem("new_merchant", 17, date(2026, 10, 18), "Blue Bottle", d("12.00")),
+        NotableItem("fee", 14, date(2026, 10, 11), "Overdraft Fee", d("35.00")),
+        NotableItem("interest", 18, date(2026, 10, 20), "Interest Charge", d("12.34")),
     )
 
 
@@ -238,6 +239,24 @@ def test_no_previous_spending_no_percent_and_no_first_time_merchants(txn: Builde
         "Top categories: shopping $88.00. "
         "Your largest purchase was $80.00 at TARGET on Oct 5."
     )
+
+
+def test_a_loan_payment_is_not_money_in_and_a_person_is_not_a_shop(txn: Builder) -> None:
+    before = [txn(date(2026, 9, 2), "-40.00", "Kroger", category="groceries")]
+    payment = txn(date(2026, 10, 9), "-725.71", None, description="Personal loan payment 5")
+    repaid = Transaction(  # the same transfer, seen on the loan account
+        payment.id, 40, 1, payment.occurred_at, Decimal("725.71"), None,
+        "Personal loan payment 5", "loan",
+    )  # fmt: skip
+    october = [
+        txn(date(2026, 10, 1), "2500.00", "Acme Corp", category="income"),
+        replace(payment, category="loan"),
+        repaid,
+        txn(date(2026, 10, 12), "-60.00", "Lisa Fernandez", category="p2p"),
+    ]
+    s = period_summary([*before, *october], *OCT, tz=TZ)
+    assert (s.money_in, s.money_out) == (Decimal("2500.00"), Decimal("785.71"))
+    assert [n.kind for n in s.notable] == []
 
 
 def test_previous_periods_and_labels() -> None:

@@ -24,18 +24,14 @@ from openteller.core import (
     PayeeView,
     TransactionItem,
 )
+from openteller.core.money import display_money
 
 _T = TypeVar("_T")
 
-CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
-
 
 def money(amount: Decimal, currency: str = "USD") -> str:
-    """`$1,234.50`; a negative amount as `-$12.00`."""
-    symbol = CURRENCY_SYMBOLS.get(currency)
-    sign = "-" if amount < 0 else ""
-    body = f"{abs(amount):,.2f}" if currency != "JPY" else f"{abs(amount):,.0f}"
-    return f"{sign}{symbol}{body}" if symbol else f"{sign}{body} {currency}"
+    """`$1,234.50`; a negative amount as `-$12.00` (`core.display_money`)."""
+    return display_money(amount, currency)
 
 
 def account_label(account: AccountView) -> str:

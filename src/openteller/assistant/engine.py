@@ -257,7 +257,12 @@ class Assistant:
                 (
                     "assistant",
                     reply.text,
-                    {"intent": understood.intent, "template": reply.template},
+                    {
+                        "intent": understood.intent,
+                        "template": reply.template,
+                        # The flow that answered: what the customer tried, for a handoff.
+                        "flow": turn.finished or (record.state.get("flow") or {}).get("name"),
+                    },
                 ),
             ],
             ctx.tickets,
@@ -465,6 +470,7 @@ class _Turn:
         self.entity_names: list[str] = []
         self.grounding: list[str] = []  # passage texts this turn's answer may quote
         self.redacted = ""  # the message as models and logs may see it
+        self.finished: str | None = None  # the flow this turn completed, if any
 
     # ------------------------------------------------------------------ entry
 
@@ -705,7 +711,12 @@ class _Turn:
 
     def _finish(self, flow: Flow, flow_state: FlowState, prefix: str = "") -> Reply:
         self._save(None)
+        opened = len(self.ctx.tickets)
         reply = flow.execute(self.ctx, flow_state)
+        self.finished = flow.name
+        for ticket in self.ctx.tickets[opened:]:
+            # The handoff summary states what the flow collected: the state is gone now.
+            ticket.setdefault("flow", flow_state.to_json())
         self.ctx.event(EventType.FLOW_COMPLETED, flow=flow.name)
         return _prefixed(reply, prefix)
 

@@ -80,6 +80,8 @@ POSITIVE_WORDS: dict[str, int] = {
 NEGATORS = frozenset(
     {"not", "never", "don't", "didn't", "doesn't", "isn't", "wasn't", "can't", "cannot"}
 )
+# A flow's pick list (the dispute flow's candidate charges and their labels): not facts.
+PICK_LIST = frozenset({"options", "labels"})
 # Slot names whose values never go into a note (the transcript is redacted already).
 PII_SLOTS = frozenset(
     {
@@ -262,11 +264,23 @@ def sentiment_score(lines: Sequence[str]) -> int:
 
 
 def _facts(slots: Mapping[str, Any]) -> dict[str, str]:
-    """Slots as display strings; PII slots, empty values and nested notes left out."""
+    """Slots as display strings; PII slots, empty values, nested notes and a flow's pick
+    list left out. A value picked from the list is shown by its label ("Nov 1, 2026 ·
+    Shell · $31.18"), not by its id."""
     facts: dict[str, str] = {}
+    options, labels = slots.get("options"), slots.get("labels")
+    picked = (
+        dict(zip(options, labels, strict=True))
+        if isinstance(options, list) and isinstance(labels, list) and len(options) == len(labels)
+        else {}
+    )
     for name, value in slots.items():
-        if name in PII_SLOTS or name == "handoff" or value is None or value == "":
+        if name in PII_SLOTS or name in PICK_LIST or name == "handoff":
             continue
+        if value is None or value == "":
+            continue
+        if isinstance(value, int | str) and value in picked:
+            value = picked[value]
         if isinstance(value, bool):
             facts[name] = "yes" if value else "no"
         elif isinstance(value, int | Decimal | float | str):

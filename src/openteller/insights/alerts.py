@@ -70,7 +70,8 @@ def alerts_from_findings(
     """The alerts `findings` call for, as of `as_of`, in a stable order.
 
     `transactions` (by id) gives the merchant names as the customer saw them;
-    `account_names` (by account id) names accounts in low-balance alerts.
+    `account_names` (by account id) names accounts in low-balance alerts. Every alert
+    about a merchant has it in `facts["merchant"]`, with the amount and the date.
     """
     since = as_of - recent
     today = as_of.astimezone(tz).date()
@@ -104,7 +105,7 @@ def alerts_from_findings(
                     "If you made only one purchase, you can dispute the second charge."
                 ),
                 amount=amount,
-                facts={"amount": str(amount), "date": local.date().isoformat()},
+                facts={"amount": str(amount), "date": local.date().isoformat(), "merchant": name},
             )
         )
     for odd in findings.unusual:
@@ -113,6 +114,7 @@ def alerts_from_findings(
         local = odd.occurred_at.astimezone(tz)
         amount = -odd.amount if odd.amount < 0 else odd.amount
         why = [_REASONS[r] for r in odd.reasons if r in _REASONS]
+        name = shown(odd.transaction_id, odd.merchant)
         out.append(
             NewAlert(
                 customer_id=odd.customer_id,
@@ -123,13 +125,13 @@ def alerts_from_findings(
                 title="Unusual purchase",
                 message=(
                     f"{display_money(amount, currency)} at "
-                    f"{shown(odd.transaction_id, odd.merchant)} "
+                    f"{name} "
                     f"on {_day(local.date())} at {_clock(local)}"
                     + (f": {_join(why)}" if why else "")
                     + ". If this wasn't you, block your card and tell us."
                 ),
                 amount=amount,
-                facts={"amount": str(amount), "date": local.date().isoformat()},
+                facts={"amount": str(amount), "date": local.date().isoformat(), "merchant": name},
             )
         )
     for series in findings.recurring:
@@ -162,6 +164,7 @@ def alerts_from_findings(
                     "new": str(new),
                     "increase": str(new - old),
                     "date": change.first_charged.isoformat(),
+                    "merchant": name,
                 },
             )
         )
@@ -209,7 +212,7 @@ def alerts_from_findings(
                     f"{_day(bill.due_on)}."
                 ),
                 amount=amount,
-                facts={"amount": str(amount), "date": bill.due_on.isoformat()},
+                facts={"amount": str(amount), "date": bill.due_on.isoformat(), "merchant": name},
                 expires_at=_end_of(bill.due_on, tz),
             )
         )

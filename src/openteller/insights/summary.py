@@ -44,7 +44,7 @@ INTERNAL = frozenset({"transfer", "card_payment"})
 #: Spending that is not a "purchase" for the largest-purchases list (bills, fees, cash).
 NOT_PURCHASES = frozenset({"housing", "utilities", "loan", "fees", "interest", "cash", "p2p"})
 #: Spending that is not a "merchant" for the first-time-merchants list.
-NOT_MERCHANTS = frozenset({"fees", "interest", "cash"})
+NOT_MERCHANTS = frozenset({"fees", "interest", "cash", "p2p", "loan"})  # not shops
 OTHER = "other"
 TOP_CATEGORIES = 3
 LARGEST_PURCHASES = 3
@@ -198,7 +198,8 @@ def period_summary(
 ) -> PeriodSummary:
     """Summarize [start, end] (inclusive, local dates in `tz`) against the previous period.
 
-    `txns` and `previous` are pooled (by id) and filtered by date, so a caller may pass
+    `txns` and `previous` are pooled (by id and account: a transfer between two of the
+    customer's accounts is one record per account) and filtered by date, so a caller may pass
     the whole history in `txns`. The previous period defaults to `previous_period`.
     First-time merchants are reported only when some history before `start` is known.
     """
@@ -211,10 +212,10 @@ def period_summary(
     if previous_end < previous_start:
         raise ValidationFailed("the previous period ends before it starts")
 
-    pool = {t.id: t for t in (*previous, *txns)}
+    pool = {(t.id, t.account_id): t for t in (*previous, *txns)}
     dated = sorted(
         ((t.occurred_at.astimezone(tz).date(), t) for t in pool.values()),
-        key=lambda dt: (dt[1].occurred_at, dt[1].id),
+        key=lambda dt: (dt[1].occurred_at, dt[1].id, dt[1].account_id),
     )
     now = [(d, t) for d, t in dated if start <= d <= end]
     before = [(d, t) for d, t in dated if previous_start <= d <= previous_end]
@@ -288,9 +289,13 @@ class _Totals:
 
 def _totals(txns: Iterable[Transaction]) -> _Totals:
     totals = _Totals()
+    txns = list(txns)
+    # A transfer seen on two of the customer's accounts (a loan payment: out of checking,
+    # into the loan account) is money moved between them: its credit is not money in.
+    own = {t.id for t in txns if t.amount < 0}
     for t in txns:
         category = categorize(t) or OTHER
-        if t.amount > 0 and category not in INTERNAL:
+        if t.amount > 0 and category not in INTERNAL and t.id not in own:
             totals.into += t.amount
             totals.deposits += 1
         elif t.amount < 0 and category not in NOT_SPENDING:
@@ -552,8 +557,14 @@ def _name(category: str) -> str:
 
 
 def _merchant(t: Transaction) -> str:
-    """The merchant's normalized name ("SQ *BLUE BOTTLE #12" -> "BLUE BOTTLE")."""
-    return merchant_key(t) or " ".join(t.description.split())
+    """The merchant as the customer knows it: the recorded name when it is clean
+    ("Costco", "Disney+"), else the normalized name in title case ("SQ *BLUE BOTTLE #12"
+    -> "Blue Bottle", "BEST BUY 00123" -> "Best Buy")."""
+    key = merchant_key(t)
+    raw = " ".join((t.merchant or "").split())
+    if raw and raw.upper() == key:
+        return raw
+    return key.title() or " ".join(t.description.split())
 
 
 def _add_months(d: date, months: int) -> date:

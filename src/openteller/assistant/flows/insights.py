@@ -266,7 +266,6 @@ class UnusualActivity(Flow):
 
 
 ALERTS_SHOWN = 3  # alerts named in the line at session start; the rest are counted
-ALERT_LOOKBACK = timedelta(days=60)  # an alert's transaction is at most this much older
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
 
 
@@ -284,11 +283,7 @@ def new_alerts(ctx: TurnContext) -> tuple[str, list[object], list[int]] | None:
     # The most serious first (a possible fraud before a bill reminder), newest first within.
     ranked = sorted(found, key=lambda a: SEVERITY_RANK.get(a.severity, len(SEVERITY_RANK)))
     shown = ranked[:ALERTS_SHOWN]
-    names: dict[int, str] = {}
-    if any(a.transaction_id is not None and not a.facts.get("merchant") for a in shown):
-        since = min(_local(ctx, a.created_at) for a in shown) - ALERT_LOOKBACK
-        names = _names(ctx, service, since)
-    parts = [_alert_part(a, names) for a in shown]
+    parts = [_alert_part(a) for a in shown]
     more = len(found) - len(shown)
     text = (
         f"You have {len(found)} new alert{'s' if len(found) != 1 else ''}: "
@@ -300,11 +295,9 @@ def new_alerts(ctx: TurnContext) -> tuple[str, list[object], list[int]] | None:
     return text, facts, [a.id for a in shown]
 
 
-def _alert_part(alert: AlertView, names: dict[int, str]) -> str:
+def _alert_part(alert: AlertView) -> str:
     part = alert.title[:1].lower() + alert.title[1:]
-    merchant = alert.facts.get("merchant") or (
-        names.get(alert.transaction_id) if alert.transaction_id is not None else None
-    )
+    merchant = alert.facts.get("merchant")
     if merchant:
         part += f" at {merchant}"
     if alert.amount is not None:
