@@ -59,6 +59,8 @@ RECENT_TURNS = 2  # earlier customer messages screened together with the current
 # Flows that end with a person (a ticket): while one runs, a right the customer invoked
 # is being acted on.
 TICKET_FLOWS = frozenset({"dispute_charge", "report_lost_or_stolen", "human_handoff"})
+# Intents whose wording may name a right without invoking it.
+QUESTION_INTENTS = frozenset({"out_of_scope", "unusual_activity"})
 # What a right invoked in the chat becomes when no flow takes it up: a ticket reason.
 RIGHT_TICKETS = {
     "dispute": "dispute",
@@ -453,9 +455,10 @@ def _answers_a_question(screen: InputVerdict, record: SessionRecord) -> bool:
 
 
 def _invoked_rights(found: list[str], intent: str | None) -> list[str]:
-    """Rights the customer invoked (not asked about): a question about the dispute policy
-    or "are you a human?" is not a dispute or a request for a person."""
-    if intent is None or intent.startswith("faq_") or intent == "out_of_scope":
+    """Rights the customer invoked (not asked about): a question about the dispute policy,
+    "was I double charged?" (a check of their activity, answered with an offer to
+    dispute) or "are you a human?" is not a dispute or a request for a person."""
+    if intent is None or intent.startswith("faq_") or intent in QUESTION_INTENTS:
         return []
     return [r for r in found if r != "human" or intent == "human_handoff"]
 

@@ -178,10 +178,14 @@ def alerts_from_findings(
                 transfer_id=None,
                 kind="low_balance",
                 dedupe_key=f"low_balance:{low.account_id}:{low.lowest_on.isoformat()}",
-                title="Your balance may run low",
+                title="Your balance may run low"
+                if low.lowest_on > today
+                else "Your balance is below zero",
                 message=(
                     f"Your {name} may fall to {display_money(lowest, currency)} on "
                     f"{_day(low.lowest_on)} after your expected bills and income."
+                    if low.lowest_on > today
+                    else f"Your {name} is at {display_money(lowest, currency)} today, below zero."
                 ),
                 amount=lowest,
                 facts={"lowest": str(lowest), "date": low.lowest_on.isoformat()},

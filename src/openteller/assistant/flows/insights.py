@@ -76,7 +76,7 @@ def monthly_cost(series: RecurringSeries) -> Decimal:
     return per_month.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _series_line(series: RecurringSeries, name: str) -> str:
+def _series_line(series: RecurringSeries, name: str, *, with_change: bool = True) -> str:
     line = f"{name}: {money(abs(series.typical_amount))} {series.period.value}"
     if series.period is not Period.MONTHLY:
         line += f" (about {money(monthly_cost(series))} a month)"
@@ -84,7 +84,7 @@ def _series_line(series: RecurringSeries, name: str) -> str:
         line += " on average"
     line += f", next on {day(series.next_expected)}"
     change = series.price_change
-    if change is not None and change.is_increase:
+    if with_change and change is not None and change.is_increase:
         line += (
             f" (up from {money(abs(change.old))} to {money(abs(change.new))} since "
             f"{day(change.first_charged)})"
@@ -187,7 +187,7 @@ def _about_one(
     else:
         head = f"No price rise from {label} that I can see."
     return Reply(
-        f"{head} {_series_line(series, label)}.",
+        f"{head} {_series_line(series, label, with_change=False)}.",
         "recurring_one",
         facts=_series_facts(series),
     )
