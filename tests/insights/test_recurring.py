@@ -8,9 +8,11 @@ import pytest
 from openteller.insights import (
     Period,
     PriceChange,
+    RecurringSeries,
     detect_recurring,
     recurring_transaction_ids,
 )
+from openteller.insights.recurring import monthly_cost
 
 from .conftest import Builder
 
@@ -176,3 +178,21 @@ def test_a_varying_bill_may_skip_a_month_after_four_regular_ones(txn: Builder) -
     [series] = detect_recurring(rows, as_of=date(2026, 7, 31))
     assert series.fixed_amount is False
     assert series.transaction_ids == (1, 2, 3, 4, 5, 6)
+
+
+@pytest.mark.parametrize(
+    ("period", "amount", "per_month"),
+    [
+        (Period.WEEKLY, "-12.00", "52.00"),
+        (Period.BIWEEKLY, "-1000.00", "2166.67"),
+        (Period.MONTHLY, "-15.49", "15.49"),
+        (Period.QUARTERLY, "-100.00", "33.33"),
+        (Period.YEARLY, "-139.00", "11.58"),
+    ],
+)
+def test_monthly_cost_of_each_period(period: Period, amount: str, per_month: str) -> None:
+    series = RecurringSeries(
+        1, 10, "X", period, Decimal(amount), True, (1,), date(2026, 1, 1),
+        date(2026, 6, 1), date(2026, 7, 1), True, None,
+    )  # fmt: skip
+    assert monthly_cost(series) == Decimal(per_month)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -28,6 +29,7 @@ from openteller.api.routes import auth as auth_routes
 from openteller.api.routes import cards as card_routes
 from openteller.api.routes import chat as chat_routes
 from openteller.api.routes import compliance as compliance_routes
+from openteller.api.routes import insights as insight_routes
 from openteller.api.routes import loan_applications as loan_application_routes
 from openteller.api.routes import loans as loan_routes
 from openteller.api.routes import payees as payee_routes
@@ -57,9 +59,12 @@ logger = logging.getLogger("openteller.api")
 
 
 def _envelope(status: int, code: str, message: str, details: Any = None) -> JSONResponse:
+    # Details are JSON already by convention; a date or a Decimal slipped in is shown as
+    # its string rather than turning a clear 4xx into a 500.
+    plain = json.loads(json.dumps(details or {}, default=str))
     return JSONResponse(
         status_code=status,
-        content={"error": {"code": code, "message": message, "details": details or {}}},
+        content={"error": {"code": code, "message": message, "details": plain}},
     )
 
 
@@ -89,6 +94,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.include_router(compliance_routes.router)
     app.include_router(loan_application_routes.router)
     app.include_router(alert_routes.router)
+    app.include_router(insight_routes.router)
     install_openapi(app)
 
     install_limits(app, settings)  # before request_id: its responses get an X-Request-ID

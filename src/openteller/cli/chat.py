@@ -52,16 +52,20 @@ def chat(
             raise Unauthorized("incorrect username or password")
         with err.status("Loading the assistant…"):
             clock = SystemClock()
+            answerer = answerer_from_settings(settings, engine, clock)
+            guard = Guardrails.from_settings(settings, engine, clock)
             assistant = Assistant(
                 engine,
                 clock,
                 settings,
                 default_parser(),
                 DatabaseEventSink(engine),
-                answerer=answerer_from_settings(settings, engine, clock),
-                guard=Guardrails.from_settings(settings, engine, clock),
+                answerer=answerer,
+                guard=guard,
                 credit=CreditService(engine, clock, settings),
-                insights=InsightsService(engine, clock, settings),
+                insights=InsightsService(
+                    engine, clock, settings, provider=answerer.provider, guard=guard
+                ),
             )
         out.print(f"Signed in as {user}. Type /quit to leave.", style="dim")
         session_id: str | None = None

@@ -84,6 +84,22 @@ class RecurringSeries:
         return self.price_change is not None and self.price_change.is_increase
 
 
+# What one charge of a period costs per month, on average.
+PER_MONTH = {
+    Period.WEEKLY: Decimal(52) / 12,
+    Period.BIWEEKLY: Decimal(26) / 12,
+    Period.MONTHLY: Decimal(1),
+    Period.QUARTERLY: Decimal(1) / 3,
+    Period.YEARLY: Decimal(1) / 12,
+}
+
+
+def monthly_cost(series: RecurringSeries) -> Decimal:
+    """What the series costs per month on average (a positive amount, to the cent)."""
+    per_month = abs(series.typical_amount) * PER_MONTH[series.period]
+    return per_month.quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
 def detect_recurring(
     transactions: Iterable[Transaction],
     as_of: date,

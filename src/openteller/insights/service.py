@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, Table, and_, case, func, insert, select, update
@@ -45,8 +45,13 @@ from openteller.insights.alerts import SEVERITY, NewAlert, alerts_from_findings
 from openteller.insights.evaluate import evaluate
 from openteller.insights.pipeline import Findings, analyze
 from openteller.insights.records import Transaction
+from openteller.insights.summary import PeriodSummary, SummaryText, period_summary, summary_text
 from openteller.insights.unusual import DEFAULT_LOOKBACK
 from openteller.settings import Settings
+
+if TYPE_CHECKING:
+    from openteller.guardrails import Guardrails
+    from openteller.llm import LLMProvider
 
 log = logging.getLogger(__name__)
 
@@ -111,11 +116,23 @@ class RunResult:
 class InsightsService:
     """Detectors and alerts for the customers in the bank's database."""
 
-    def __init__(self, engine: Engine, clock: Clock, settings: Settings) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock,
+        settings: Settings,
+        *,
+        provider: LLMProvider | None = None,
+        guard: Guardrails | None = None,
+    ) -> None:
+        """`provider` and `guard`: a language model to word period summaries, and the
+        rails that check its figures; without both, summaries use the template."""
         self.engine = engine
         self.clock = clock
         self.tz = ZoneInfo(settings.timezone)
         self.currency = settings.base_currency
+        self.provider = provider
+        self.guard = guard
 
     # ------------------------------------------------------------------ reading
 
@@ -140,6 +157,21 @@ class InsightsService:
         return analyze(
             [t for t in txns if t.occurred_at <= now], now, tz=self.tz, balances=balances
         )
+
+    def summary(self, customer_id: int, start: date, end: date) -> PeriodSummary:
+        """The customer's money in and out over [start, end] (local dates) against the
+        period before, from their whole history up to `end` (first-time merchants need
+        what came before)."""
+        if start > end:
+            raise ValidationFailed("the start date is after the end date")
+        history = self.transactions(customer_id, end=end)
+        return period_summary(history, start, end, tz=self.tz, currency=self.currency)
+
+    def describe(self, summary: PeriodSummary, session_id: str | None = None) -> SummaryText:
+        """The summary in words: the configured model's, when the rails pass it, else
+        the template."""
+        provider = self.provider if self.provider is not None and self.guard is not None else None
+        return summary_text(summary, provider=provider, guard=self.guard, session_id=session_id)
 
     def alerts(
         self, customer_id: int, *, status: str | None = None, include_expired: bool = False

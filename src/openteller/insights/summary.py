@@ -204,7 +204,9 @@ def period_summary(
     First-time merchants are reported only when some history before `start` is known.
     """
     if end < start:
-        raise ValidationFailed("a period ends on or after its start", start=start, end=end)
+        raise ValidationFailed(
+            "a period ends on or after its start", start=start.isoformat(), end=end.isoformat()
+        )
     if (previous_start is None) != (previous_end is None):
         raise ValidationFailed("give both previous_start and previous_end, or neither")
     if previous_start is None or previous_end is None:

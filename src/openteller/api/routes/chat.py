@@ -53,7 +53,13 @@ def _assistant(
                     answerer=answerer,
                     guard=guard,
                     credit=CreditService(engine, clock, settings),
-                    insights=InsightsService(engine, clock, settings),
+                    insights=InsightsService(
+                        engine,
+                        clock,
+                        settings,
+                        provider=getattr(answerer, "provider", None),
+                        guard=guard,
+                    ),
                 )
     assistant: Assistant = state.assistant
     return assistant

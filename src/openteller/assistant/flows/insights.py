@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from openteller.assistant import understand as u
@@ -24,21 +24,12 @@ from openteller.insights import (
     UnusualTransaction,
     normalize_merchant,
 )
-from openteller.insights.summary import period_summary, summary_text
+from openteller.insights.recurring import monthly_cost
 
 if TYPE_CHECKING:
     from openteller.insights.service import AlertView, InsightsService
 
 UNUSUAL_DAYS = 90  # how far back "anything unusual?" looks
-CENT = Decimal("0.01")
-# What one charge of a period costs per month, on average.
-PER_MONTH = {
-    Period.WEEKLY: Decimal(52) / 12,
-    Period.BIWEEKLY: Decimal(26) / 12,
-    Period.MONTHLY: Decimal(1),
-    Period.QUARTERLY: Decimal(1) / 3,
-    Period.YEARLY: Decimal(1) / 12,
-}
 REASONS = {  # why the detector flagged a purchase, in the customer's words
     "large_amount": "larger than your usual purchases",
     "new_merchant": "a merchant you haven't used before",
@@ -68,12 +59,6 @@ def _names(ctx: TurnContext, service: InsightsService, since: date) -> dict[int,
         "insights_transactions", lambda: service.transactions(ctx.customer_id, start=since)
     )
     return {t.id: t.merchant or t.description for t in found}
-
-
-def monthly_cost(series: RecurringSeries) -> Decimal:
-    """What the series costs per month on average (a positive amount, to the cent)."""
-    per_month = abs(series.typical_amount) * PER_MONTH[series.period]
-    return per_month.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _series_line(series: RecurringSeries, name: str, *, with_change: bool = True) -> str:
@@ -323,15 +308,8 @@ def period_summary_reply(ctx: TurnContext, start: date, end: date) -> Reply | No
     service = _service(ctx)
     if service is None:
         return None
-    # The whole history up to the end: "first time at this merchant" needs what came before.
-    history = ctx.call(
-        "insights_transactions", lambda: service.transactions(ctx.customer_id, end=end)
-    )
-    summary = ctx.call(
-        "period_summary",
-        lambda: period_summary(history, start, end, tz=ctx.tz, currency=service.currency),
-    )
-    written = summary_text(summary)
+    summary = ctx.call("period_summary", lambda: service.summary(ctx.customer_id, start, end))
+    written = service.describe(summary, ctx.session_id)
     return Reply(
         written.text,
         "period_summary",
