@@ -205,6 +205,24 @@ def errors(*statuses: int, notes: dict[int, str] | None = None) -> dict[int | st
     return responses
 
 
+def replayed(model: type[BaseModel], description: str) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI entry of a 200 replay: the first answer to an `Idempotency-Key`,
+    marked by the `Idempotency-Replayed: true` header."""
+    return {
+        200: {
+            "model": model,
+            "description": description,
+            "headers": {
+                "Idempotency-Replayed": {
+                    "description": "Always `true` on a replay.",
+                    "schema": {"type": "string", "enum": ["true"]},
+                    "required": True,
+                }
+            },
+        }
+    }
+
+
 class AccountTotal(Out):
     count: int = Field(ge=0)
     balance: Money

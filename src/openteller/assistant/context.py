@@ -29,6 +29,24 @@ from openteller.core.money import display_money
 _T = TypeVar("_T")
 
 
+# What the customer said rather than a task they wanted done (the dialogue intents but
+# the request for a person).
+DIALOGUE_ACTS = frozenset(
+    {
+        "affirm",
+        "deny",
+        "cancel",
+        "correct",
+        "greet",
+        "goodbye",
+        "thanks",
+        "bot_challenge",
+        "out_of_scope",
+        "chitchat",
+    }
+)
+
+
 def money(amount: Decimal, currency: str = "USD") -> str:
     """`$1,234.50`; a negative amount as `-$12.00` (`core.display_money`)."""
     return display_money(amount, currency)

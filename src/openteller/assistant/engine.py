@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 
 from openteller.analytics import EventSink, EventType, redact
 from openteller.assistant import understand as u
-from openteller.assistant.context import Reply, TurnContext
+from openteller.assistant.context import DIALOGUE_ACTS, Reply, TurnContext
 from openteller.assistant.flows import REGISTRY, Flow, FlowState, SlotError
 from openteller.assistant.flows.base import CONFIRM
 from openteller.assistant.flows.insights import new_alerts
@@ -74,20 +74,6 @@ FAIL_CLOSED = (
     'member of our team who can help; just say "talk to a person".'
 )
 
-DIALOGUE_ACTS = frozenset(
-    {
-        "affirm",
-        "deny",
-        "cancel",
-        "correct",
-        "greet",
-        "goodbye",
-        "thanks",
-        "bot_challenge",
-        "out_of_scope",
-        "chitchat",
-    }
-)
 INTENT_NAMES = {
     "check_balance": "check a balance",
     "search_transactions": "find transactions",

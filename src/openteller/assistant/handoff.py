@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 from openteller.analytics import redact
+from openteller.assistant.context import DIALOGUE_ACTS
 
 if TYPE_CHECKING:
     from openteller.guardrails import Guardrails
@@ -98,21 +99,6 @@ PII_SLOTS = frozenset(
         "email",
         "phone",
         "password",
-    }
-)
-# Dialogue acts: what the customer said, not a task they wanted done.
-_ACTS = frozenset(
-    {
-        "affirm",
-        "deny",
-        "cancel",
-        "correct",
-        "greet",
-        "goodbye",
-        "thanks",
-        "bot_challenge",
-        "out_of_scope",
-        "chitchat",
     }
 )
 # Reply templates that mean a try did not work out, and how the note says it.
@@ -300,7 +286,7 @@ def _tried(state: Mapping[str, Any], transcript: Sequence[Mapping[str, Any]]) ->
         payload = line.get("payload") or {}
         intent = _task(payload)
         template = payload.get("template")
-        task = intent is not None and intent not in _ACTS and intent != "human_handoff"
+        task = intent is not None and intent not in DIALOGUE_ACTS and intent != "human_handoff"
         if template in OUTCOMES:
             outcome = OUTCOMES[str(template)]
             tried.append(f"{_label(intent)}: {outcome}" if task else outcome)
@@ -335,7 +321,7 @@ def _intent(
         if line.get("role") == "assistant"
         and (task := _task(line.get("payload") or {})) is not None
         and task != "human_handoff"
-        and task not in _ACTS
+        and task not in DIALOGUE_ACTS
     ]
     if tasks:
         return tasks[-1]

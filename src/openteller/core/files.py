@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
+
+_T = TypeVar("_T")
 
 ENV_MODEL_DIR = "OPENTELLER_MODEL_DIR"
 DEFAULT_MODEL_DIR = Path("var/models")
@@ -36,3 +39,24 @@ def file_lock(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def load_or_build(
+    path: Path,
+    load: Callable[[Path], _T | None],
+    build: Callable[[], _T],
+    save: Callable[[_T, Path], None],
+) -> _T:
+    """The artifact cached at `path` (`load` gives None when it is absent or unreadable),
+    else `build` it and `save` it there. Processes starting at once build it once: the
+    others wait on a lock beside the file, then load what the first one saved."""
+    found = load(path)
+    if found is not None:
+        return found
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with file_lock(path.with_name(f".{path.name}.lock")):
+        found = load(path)
+        if found is None:
+            found = build()
+            save(found, path)
+    return found

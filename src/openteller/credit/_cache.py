@@ -12,7 +12,8 @@ import logging
 import threading
 from pathlib import Path
 
-from openteller.core import ValidationFailed, file_lock, model_dir
+from openteller.core import ValidationFailed, model_dir
+from openteller.core.files import load_or_build
 from openteller.credit._data import CreditData, german_credit
 from openteller.credit._scorecard import (
     BASE_ODDS,
@@ -48,17 +49,12 @@ def load_or_train(
 ) -> Scorecard:
     """The cached scorecard for `data`, training and saving it when absent."""
     path = model_file(data, directory)
-    card = _load(path)
-    if card is not None:
-        return card
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with file_lock(path.with_name(f".{path.name}.lock")):
-        card = _load(path)
-        if card is None:
-            log.info("training credit scorecard %s on %d rows", path.name, len(data))
-            card = train(data, progress)
-            card.save(path)
-    return card
+
+    def build() -> Scorecard:
+        log.info("training credit scorecard %s on %d rows", path.name, len(data))
+        return train(data, progress)
+
+    return load_or_build(path, _load, build, Scorecard.save)
 
 
 def _load(path: Path) -> Scorecard | None:

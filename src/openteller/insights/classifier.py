@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from openteller.core.demo import merchants as shops
-from openteller.core.files import file_lock, model_dir
+from openteller.core.files import load_or_build, model_dir
 
 log = logging.getLogger(__name__)
 
@@ -165,17 +165,16 @@ def model_file(directory: Path | None = None) -> Path:
 def load_or_train(directory: Path | None = None) -> MerchantClassifier:
     """The cached classifier, training and saving it when absent or unreadable."""
     path = model_file(directory)
-    found = _load(path)
-    if found is not None:
-        return found
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with file_lock(path.with_name(f".{path.name}.lock")):
-        found = _load(path)
-        if found is None:
-            log.info("training the merchant classifier %s", path.name)
-            found = train(training_examples())
-            path.write_text(json.dumps(found.to_json()))
-    return found
+
+    def build() -> MerchantClassifier:
+        log.info("training the merchant classifier %s", path.name)
+        return train(training_examples())
+
+    return load_or_build(path, _load, build, _save)
+
+
+def _save(classifier: MerchantClassifier, path: Path) -> None:
+    path.write_text(json.dumps(classifier.to_json()))
 
 
 def _load(path: Path) -> MerchantClassifier | None:

@@ -32,6 +32,7 @@ from openteller.api.schemas import (
     Out,
     Timestamp,
     errors,
+    replayed,
 )
 from openteller.core import DEFAULT_LOAN_PRODUCT, StaffRole, from_minor, to_minor
 from openteller.credit import ApplicationInput, CreditService, LoanApplicationView
@@ -193,17 +194,7 @@ def _staff_out(a: LoanApplicationView) -> dict[str, Any]:
     summary="Apply for a loan",
     response_model=LoanApplicationOut,
     responses={
-        200: {
-            "model": LoanApplicationOut,
-            "description": "A replay: this key was used before with the same body.",
-            "headers": {
-                "Idempotency-Replayed": {
-                    "description": "Always `true` on a replay.",
-                    "schema": {"type": "string", "enum": ["true"]},
-                    "required": True,
-                }
-            },
-        },
+        **replayed(LoanApplicationOut, "A replay: this key was used before with the same body."),
         **errors(
             400,
             401,

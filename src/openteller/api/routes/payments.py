@@ -26,6 +26,7 @@ from openteller.api.schemas import (
     Out,
     Timestamp,
     errors,
+    replayed,
 )
 from openteller.core import InvalidIdempotencyKey, PaymentOrder, validate_key
 from openteller.core import Payment as PaymentResult
@@ -91,18 +92,11 @@ def _payment(p: PaymentResult) -> dict[str, Any]:
     summary="Make a payment",
     response_model=Payment,
     responses={
-        200: {
-            "model": Payment,
-            "description": "A replay: this key was used before with the same body; the first "
-            "result is returned and nothing new is posted.",
-            "headers": {
-                "Idempotency-Replayed": {
-                    "description": "Always `true` on a replay.",
-                    "schema": {"type": "string", "enum": ["true"]},
-                    "required": True,
-                }
-            },
-        },
+        **replayed(
+            Payment,
+            "A replay: this key was used before with the same body; the first result is "
+            "returned and nothing new is posted.",
+        ),
         **errors(
             400,
             401,

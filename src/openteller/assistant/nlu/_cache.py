@@ -14,7 +14,8 @@ from pathlib import Path
 
 from openteller.assistant.nlu._data import TrainingData, load_intents
 from openteller.assistant.nlu._model import MODEL_VERSION, IntentModel, ModelConfig, Progress
-from openteller.core import file_lock, model_dir
+from openteller.core import model_dir
+from openteller.core.files import load_or_build
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -42,18 +43,13 @@ def load_or_train(
     """The cached model for `data` and `config`, training and saving it when absent."""
     cfg = config or ModelConfig()
     path = model_file(data, cfg, directory)
-    model = _load(path)
-    if model is not None:
-        return model
-    path.parent.mkdir(parents=True, exist_ok=True)
+
+    def build() -> IntentModel:
+        log.info("training NLU model %s on %d examples", path.name, len(data))
+        return IntentModel(cfg).fit(data, calibrate=True, progress=progress)
+
     # Several workers starting at once train once: the others wait, then load the file.
-    with file_lock(path.with_name(f".{path.name}.lock")):
-        model = _load(path)
-        if model is None:
-            log.info("training NLU model %s on %d examples", path.name, len(data))
-            model = IntentModel(cfg).fit(data, calibrate=True, progress=progress)
-            model.save(path)
-    return model
+    return load_or_build(path, _load, build, IntentModel.save)
 
 
 def _load(path: Path) -> IntentModel | None:
