@@ -36,6 +36,7 @@ from openteller.llm import (
     PromptRef,
 )
 from openteller.llm.base import BaseProvider, Generated
+from openteller.llm.llama import LlamaCppProvider, bundled_model_path
 from tests.conftest import NOW
 from tests.insights.conftest import Builder
 
@@ -369,6 +370,17 @@ def test_a_figure_beside_the_wrong_category_falls_back(
     assert misattributed("Dining fell by $4.50 to $25.50 (other: $12.00).", october) is None
 
 
+def test_an_answer_that_repeats_the_prompt_falls_back(
+    october: PeriodSummary, guard: Guardrails
+) -> None:
+    echo = "Spent: $2,082.83\nReceived: $3,020.00\nIn short, a busy month."
+    text = summary_text(october, provider=ScriptedProvider(echo), guard=guard)
+    assert (text.source, text.fallback_reason) == (
+        "template",
+        "the model repeated its input (2 of 3 lines)",
+    )
+
+
 def test_a_failed_or_unchecked_model_call_falls_back(
     october: PeriodSummary, guard: Guardrails
 ) -> None:
@@ -389,3 +401,16 @@ def test_a_failed_or_unchecked_model_call_falls_back(
         "no guardrails to check the model's answer",
     )
     assert recorder.calls == []  # nothing is asked of a model whose answer can't be checked
+
+
+def test_the_bundled_model_is_checked_like_any_other(
+    october: PeriodSummary, guard: Guardrails
+) -> None:
+    """The real SmolLM2-135M through llama.cpp, greedy, one thread: it hands the figures
+    back line by line (every one grounded), which is no summary: the template is used."""
+    model = LlamaCppProvider(
+        model_path=bundled_model_path(), n_threads=1, recorder=MemoryRecorder()
+    )
+    text = summary_text(october, provider=model, guard=guard)
+    assert (text.text, text.source) == (TEMPLATE, "template")
+    assert text.fallback_reason == "the model repeated its input (14 of 14 lines)"
