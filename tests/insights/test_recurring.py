@@ -64,6 +64,17 @@ def test_variable_bill_is_recurring_when_every_gap_fits(txn: Builder) -> None:
     assert series.next_expected == date(2026, 5, 9)
 
 
+def test_varying_amounts_at_a_shop_about_monthly_are_a_habit_not_a_bill(txn: Builder) -> None:
+    amounts = ["-58.00", "-121.37", "-185.00", "-96.40"]
+    days = [date(2026, 1, 9), date(2026, 2, 9), date(2026, 3, 9), date(2026, 4, 9)]
+    pharmacy = [
+        txn(d, a, "CVS Pharmacy", category="health") for d, a in zip(days, amounts, strict=True)
+    ]
+    gym = [txn(d, "-29.99", "Planet Fitness", category="health") for d in days]
+    found = detect_recurring([*pharmacy, *gym], as_of=date(2026, 4, 30))
+    assert [(s.merchant, s.fixed_amount) for s in found] == [("PLANET FITNESS", True)]
+
+
 def test_variable_amounts_with_a_missed_period_are_not_recurring(txn: Builder) -> None:
     amounts = ["-58.00", "-121.37", "-185.00", "-96.40", "-70.00"]
     days = [

@@ -100,6 +100,13 @@ def monthly_cost(series: RecurringSeries) -> Decimal:
     return per_month.quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
+# Everyday spending: a series here must keep its amount (a gym, a streaming plan); a
+# varying amount at such a merchant is shopping that happens to be regular.
+EVERYDAY_CATEGORIES: frozenset[str] = frozenset(
+    {"groceries", "dining", "fuel", "transport", "shopping", "entertainment", "health", "travel"}
+)
+
+
 def detect_recurring(
     transactions: Iterable[Transaction],
     as_of: date,
@@ -164,6 +171,10 @@ def _series(
         return None
     period, _nominal, _low, high, all_fit = fit
     if not similar and not (all_fit and len(txns) > min_occurrences):
+        return None
+    if not similar and categorize(txns[-1]) in EVERYDAY_CATEGORIES:
+        # A varying amount about monthly at a pharmacy or a grocer is a habit, not a bill:
+        # bills that vary are utilities and the like.
         return None
     last = dates[-1]
     next_expected = _next_date(period, dates)
