@@ -168,6 +168,21 @@ def test_a_picked_charge_is_shown_by_its_label_and_the_pick_list_is_left_out() -
     }
 
 
+def test_the_note_speaks_of_the_customer_not_to_them() -> None:
+    transcript = [
+        {"role": "customer", "text": "how much did I spend", "payload": {}},
+        {
+            "role": "assistant",
+            "text": "You spent $80.05.",
+            "payload": {"intent": "spending_summary", "template": "spending_summary"},
+        },
+    ]
+    summary = handoff_summary({}, transcript, "human_request", {})
+    assert summary.text.startswith(
+        "Hand-off for human request: the customer wants to see their spending."
+    )
+
+
 def test_a_finished_flow_falls_back_on_the_ticket_details() -> None:
     # The flow is gone from the state once it ran; its ticket's details say what it had.
     transcript = [

@@ -333,7 +333,8 @@ def _wants(intent: str) -> str:
     from openteller.assistant.engine import INTENT_NAMES  # here: the engine imports us
 
     if intent in INTENT_NAMES:
-        return "to " + INTENT_NAMES[intent]
+        # The names ask the customer ("see your spending"); the note speaks of them.
+        return "to " + re.sub(r"\byour\b", "their", INTENT_NAMES[intent])
     if intent.startswith("faq_"):
         return "an answer about " + _label(intent.removeprefix("faq_"))
     return _WANTS.get(intent, _label(intent))
