@@ -63,7 +63,7 @@ def main() -> None:
     plan_s = time.perf_counter() - mark
 
     mark = time.perf_counter()
-    base, labels = planned_transactions(events)
+    base, labels = planned_transactions(events, tz=TZ)
     txns = _repeat(base, args.transactions)
     build_s = time.perf_counter() - mark
 

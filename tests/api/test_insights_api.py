@@ -97,6 +97,8 @@ def test_summary_periods_and_bad_input(bank: tuple[TestClient, Any, Any]) -> Non
         ("start=2026-11-07&end=2026-11-01", "the start date is after the end date"),
         ("start=2026-11-01", "give both start and end, or neither"),
         ("start=2025-01-01&end=2026-11-01", "a summary covers at most 366 days"),
+        ("start=0001-01-01&end=0001-01-31", "dates must be between 1900-01-01 and 9998-12-31"),
+        ("start=9999-12-01&end=9999-12-31", "dates must be between 1900-01-01 and 9998-12-31"),
     ]:
         bad = get(client, f"/v1/insights/summary?{query}", token)
         assert bad.status_code == 422, query

@@ -22,6 +22,7 @@ A conversation file holds a list of conversations:
         tickets: [dispute]              # reasons of tickets opened, in order
         card_status: blocked            # the first card's status
         alerts_new: 0                   # the customer's alerts still unseen
+        insight_runs: [batch]           # modes of the detectors' runs, in order
         handoff: {intent: ..., fact_names: [...]}  # the last ticket's handoff summary
         events: [session_started, ...]  # event types that must have been recorded
 
@@ -70,7 +71,15 @@ from openteller.core import (
     upgrade,
 )
 from openteller.core.demo.seeder import SeedOptions, seed_bank
-from openteller.core.models import Account, Alert, HandoffTicket, Posting, SeedLabel, Transfer
+from openteller.core.models import (
+    Account,
+    Alert,
+    HandoffTicket,
+    InsightRun,
+    Posting,
+    SeedLabel,
+    Transfer,
+)
 from openteller.credit import CreditService
 from openteller.guardrails import Guardrails
 from openteller.insights.service import InsightsService
@@ -345,6 +354,10 @@ def _play(
             for k in expect["handoff"]
         }
         assert got == expect["handoff"], (convo["name"], got)
+    if "insight_runs" in expect:
+        with bank.engine.connect() as conn:
+            modes = conn.execute(select(InsightRun.mode).order_by(InsightRun.id)).scalars()
+            assert list(modes) == expect["insight_runs"], convo["name"]
     if "alerts_new" in expect:
         with bank.engine.connect() as conn:
             new = conn.execute(

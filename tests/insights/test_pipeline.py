@@ -71,7 +71,7 @@ def test_one_pass_finds_series_double_charges_bills_and_a_low_balance(txn: Build
 def test_the_planner_scores() -> None:
     tz = ZoneInfo("America/New_York")
     as_of_day = date(2026, 10, 31)
-    txns, labels = planned_transactions(demo_plan(30, 12, 7, as_of_day, tz=tz))
+    txns, labels = planned_transactions(demo_plan(30, 12, 7, as_of_day, tz=tz), tz=tz)
     as_of = datetime.combine(as_of_day, time(23, 59, 59), tz)
     found = analyze(txns, as_of, tz=tz)
     result = evaluate(found, labels, transactions=txns, lookback_start=as_of - timedelta(days=90))

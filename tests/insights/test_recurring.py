@@ -207,3 +207,11 @@ def test_monthly_cost_of_each_period(period: Period, amount: str, per_month: str
         date(2026, 6, 1), date(2026, 7, 1), True, None,
     )  # fmt: skip
     assert monthly_cost(series) == Decimal(per_month)
+
+
+def test_a_series_to_a_person_needs_a_fourth_payment(txn: Builder) -> None:
+    days = [date(2026, 3, 24), date(2026, 4, 9), date(2026, 4, 24), date(2026, 5, 8)]
+    rows = [txn(d, "-200.00", "Morgan Diaz", category="p2p") for d in days]
+    assert detect_recurring(rows[:3], as_of=date(2026, 5, 1)) == []
+    [series] = detect_recurring(rows, as_of=date(2026, 5, 10))
+    assert (series.merchant, series.period) == ("MORGAN DIAZ", Period.BIWEEKLY)

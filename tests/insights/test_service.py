@@ -100,6 +100,8 @@ def test_process_new_looks_only_at_customers_with_new_postings(
     assert service.process_new().customers == 0
     _purchase(bank, checking, "12.00", "Corner Deli", 30)
     _purchase(bank, checking, "12.00", "Corner Deli", 20)
+    # A run over one named customer does not move the watermark for the others.
+    assert (service.run([other]).mode, service.run([other]).customers) == ("customers", 1)
     result = service.process_new()
 
     assert (result.mode, result.customers, result.alerts_created) == ("incremental", 1, 1)

@@ -272,6 +272,8 @@ class Assistant:
             },
         )
         self.sink.emit(ctx.events)
+        if self.insights is not None and _moved_money(ctx):
+            self._catch_up(ctx)
         return TurnResult(
             session_id=record.id,
             turn=ctx.turn,
@@ -306,6 +308,15 @@ class Assistant:
         if not reply.suggestions:
             reply.suggestions = ["Anything unusual on my accounts?"]
         return alert_ids
+
+    def _catch_up(self, ctx: TurnContext) -> None:
+        """The detectors over the new postings (a payment the chat just made), as the
+        payments API does: a low balance or a bill is noticed now. A fault is logged."""
+        assert self.insights is not None
+        try:
+            self.insights.process_new()
+        except Exception:
+            logger.exception("insights after a payment failed (session %s)", ctx.session_id)
 
     def _mark_seen(self, ctx: TurnContext, alert_ids: list[int]) -> None:
         assert self.insights is not None
@@ -388,6 +399,16 @@ class Assistant:
             return Reply(verdict.text, "guardrail_blocked", ["Talk to a person"]), checks
         reply.text = verdict.text
         return reply, checks
+
+
+def _moved_money(ctx: TurnContext) -> bool:
+    """Whether a payment posted during this turn."""
+    return any(
+        e.type is EventType.TOOL_CALL
+        and e.payload.get("tool") == "pay"
+        and e.payload.get("outcome") == "ok"
+        for e in ctx.events
+    )
 
 
 def _local_dates(value: Any, tz: ZoneInfo, depth: int = 0) -> list[date]:

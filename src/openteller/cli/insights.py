@@ -97,7 +97,8 @@ def insights_alerts(
     customer: Annotated[int, typer.Option("--customer", help="Customer id.")],
     db: DbOption = None,
     status: Annotated[
-        str | None, typer.Option("--status", help="new | seen | dismissed (default: all).")
+        str | None,
+        typer.Option("--status", help="new | seen | dismissed | active (default: all)."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -49,7 +49,9 @@ def load_or_build(
 ) -> _T:
     """The artifact cached at `path` (`load` gives None when it is absent or unreadable),
     else `build` it and `save` it there. Processes starting at once build it once: the
-    others wait on a lock beside the file, then load what the first one saved."""
+    others wait on a lock beside the file, then load what the first one saved. The file
+    appears whole or not at all (saved beside it, then renamed), so a crash mid-write
+    leaves nothing half-written to load."""
     found = load(path)
     if found is not None:
         return found
@@ -58,5 +60,10 @@ def load_or_build(
         found = load(path)
         if found is None:
             found = build()
-            save(found, path)
+            partial = path.with_name(f".{path.stem}.{os.getpid()}.partial{path.suffix}")
+            try:
+                save(found, partial)
+                partial.replace(path)
+            finally:
+                partial.unlink(missing_ok=True)
     return found

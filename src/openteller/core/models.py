@@ -648,9 +648,11 @@ class InsightRun(Base):
     __tablename__ = "insight_runs"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    mode: Mapped[str] = mapped_column(String(12))  # batch | incremental
+    # batch (every customer) | customers (the ones named) | incremental (new postings)
+    mode: Mapped[str] = mapped_column(String(12))
     as_of: Mapped[datetime] = mapped_column(UTCDateTime())
-    # The highest transfer id the run had seen: the next incremental run starts after it.
+    # The highest transfer id the run had seen: the next incremental run starts after the
+    # highest of the finished batch and incremental runs.
     through_transfer_id: Mapped[int] = mapped_column(Integer)
     customers: Mapped[int] = mapped_column(Integer)
     transactions: Mapped[int] = mapped_column(Integer)
@@ -658,3 +660,4 @@ class InsightRun(Base):
     counts: Mapped[dict[str, Any]] = mapped_column(JSON)
     duration_ms: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

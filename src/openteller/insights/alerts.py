@@ -31,7 +31,8 @@ SEVERITY = {
     "price_increase": "low",
     "bill_due": "low",
 }
-_REASONS = {
+# Why the detector flagged a purchase, in the customer's words.
+REASON_WORDS = {
     "large_amount": "much larger than your usual purchases",
     "new_merchant": "a merchant you haven't used before",
     "night": "at night",
@@ -113,7 +114,7 @@ def alerts_from_findings(
             continue
         local = odd.occurred_at.astimezone(tz)
         amount = -odd.amount if odd.amount < 0 else odd.amount
-        why = [_REASONS[r] for r in odd.reasons if r in _REASONS]
+        why = [REASON_WORDS[r] for r in odd.reasons if r in REASON_WORDS]
         name = shown(odd.transaction_id, odd.merchant)
         out.append(
             NewAlert(

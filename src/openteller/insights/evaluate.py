@@ -96,9 +96,10 @@ def score(found: set[int], wanted: set[int]) -> dict[str, Any]:
 
 
 def planned_transactions(
-    events: Iterable[Planned], bank: BankIds = DEMO_BANK
+    events: Iterable[Planned], bank: BankIds = DEMO_BANK, *, tz: ZoneInfo | None = None
 ) -> tuple[list[Transaction], dict[int, str]]:
-    """Customer-side transactions and their labels from planner events.
+    """Customer-side transactions and their labels from planner events, their times in
+    `tz` when given (the detectors read local dates off `occurred_at`).
 
     Transfers are numbered from 1 in the seeder's posting order (day, customer, seq);
     pending card authorizations (holds, not transfers) are left out. A transfer appears
@@ -126,7 +127,7 @@ def planned_transactions(
                     id=number,
                     account_id=account,
                     customer_id=event.customer + 1,
-                    occurred_at=event.at,
+                    occurred_at=event.at if tz is None else event.at.astimezone(tz),
                     amount=signed,
                     merchant=event.merchant,
                     description=event.description,

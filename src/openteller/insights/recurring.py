@@ -100,6 +100,7 @@ def monthly_cost(series: RecurringSeries) -> Decimal:
     return per_month.quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
+PERSON_CATEGORIES: frozenset[str] = frozenset({"p2p"})
 # Everyday spending: a series here must keep its amount (a gym, a streaming plan); a
 # varying amount at such a merchant is shopping that happens to be regular.
 EVERYDAY_CATEGORIES: frozenset[str] = frozenset(
@@ -134,11 +135,14 @@ def detect_recurring(
         groups[(txn.customer_id, txn.account_id, key, txn.amount < 0)].append(txn)
     found: list[RecurringSeries] = []
     for (customer, account, merchant, _out), txns in sorted(groups.items()):
-        if len(txns) < min_occurrences:
+        # Round sums to a friend repeat by chance (three $200 payments two weeks apart):
+        # a series to a person needs one payment more.
+        extra = 1 if categorize(txns[0]) in PERSON_CATEGORIES else 0
+        if len(txns) < min_occurrences + extra:
             continue
         txns.sort(key=lambda t: (t.occurred_at, t.id))
         series = _series(
-            customer, account, merchant, txns, as_of, amount_tolerance, min_occurrences
+            customer, account, merchant, txns, as_of, amount_tolerance, min_occurrences + extra
         )
         if series is not None:
             found.append(series)

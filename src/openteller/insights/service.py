@@ -45,7 +45,16 @@ from openteller.insights.alerts import SEVERITY, NewAlert, alerts_from_findings
 from openteller.insights.evaluate import evaluate
 from openteller.insights.pipeline import Findings, analyze
 from openteller.insights.records import Transaction
-from openteller.insights.summary import PeriodSummary, SummaryText, period_summary, summary_text
+from openteller.insights.recurring import RecurringSeries, monthly_cost
+from openteller.insights.summary import (
+    EARLIEST,
+    LATEST,
+    PeriodSummary,
+    SummaryText,
+    check_period,
+    period_summary,
+    summary_text,
+)
 from openteller.insights.unusual import DEFAULT_LOOKBACK
 from openteller.settings import Settings
 
@@ -65,7 +74,7 @@ transfers_t = cast(Table, Transfer.__table__)
 # Within one run's alerts: the most severe first.
 _RANK = case({"high": 0, "medium": 1}, value=alerts_t.c.severity, else_=2)
 CHUNK = 500  # customers analysed together in a batch run
-STATUSES = ("new", "seen", "dismissed")
+STATUSES = ("new", "seen", "dismissed", "active")  # active: new or seen
 # Accounts whose balance a low-balance forecast watches (a card or a loan has no balance
 # to run out of in that sense).
 FORECAST_KINDS = (AccountKind.CHECKING, AccountKind.SAVINGS)
@@ -87,6 +96,12 @@ class AlertView:
     created_at: datetime
     expires_at: datetime | None
     facts: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RecurringCharges:
+    series: list[RecurringSeries]  # active and outgoing, most expensive per month first
+    monthly_total: Decimal
 
 
 @dataclass
@@ -145,6 +160,7 @@ class InsightsService:
         """
         if start is not None and end is not None and start > end:
             raise ValidationFailed("the start date is after the end date")
+        check_period(start or EARLIEST, end or LATEST)
         with self.engine.connect() as conn:
             return load_transactions(conn, [customer_id], self.tz, start, end)
 
@@ -158,12 +174,41 @@ class InsightsService:
             [t for t in txns if t.occurred_at <= now], now, tz=self.tz, balances=balances
         )
 
+    def recurring_charges(self, customer_id: int) -> RecurringCharges:
+        """The regular payments still going out of the customer's accounts, most
+        expensive per month first, and what they cost a month together."""
+        found = self.findings(customer_id).recurring
+        active = sorted(
+            (s for s in found if s.active and s.typical_amount < 0),
+            key=lambda s: (-monthly_cost(s), s.merchant),
+        )
+        total = sum((monthly_cost(s) for s in active), start=Decimal("0.00"))
+        return RecurringCharges(active, total)
+
+    def names(self, customer_id: int, transaction_ids: Sequence[int]) -> dict[int, str]:
+        """Transaction id -> the merchant as the customer's statement shows it ("Netflix",
+        not the detectors' key "NETFLIX"), for the customer's own transactions only."""
+        if not transaction_ids:
+            return {}
+        t, p, a = transfers_t.c, postings_t.c, accounts_t.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.id, t.merchant, t.description)
+                .select_from(
+                    transfers_t.join(postings_t, p.transfer_id == t.id).join(
+                        accounts_t, p.account_id == a.id
+                    )
+                )
+                .where(t.id.in_(sorted(set(transaction_ids))), a.customer_id == customer_id)
+                .distinct()
+            )
+            return {int(r.id): r.merchant or r.description for r in rows}
+
     def summary(self, customer_id: int, start: date, end: date) -> PeriodSummary:
         """The customer's money in and out over [start, end] (local dates) against the
         period before, from their whole history up to `end` (first-time merchants need
         what came before)."""
-        if start > end:
-            raise ValidationFailed("the start date is after the end date")
+        check_period(start, end)
         history = self.transactions(customer_id, end=end)
         return period_summary(history, start, end, tz=self.tz, currency=self.currency)
 
@@ -182,7 +227,9 @@ class InsightsService:
             raise ValidationFailed(f"status must be one of {', '.join(STATUSES)}", status=status)
         a = alerts_t.c
         conditions: list[Any] = [a.customer_id == customer_id]
-        if status is not None:
+        if status == "active":
+            conditions.append(a.status != "dismissed")
+        elif status is not None:
             conditions.append(a.status == status)
         if not include_expired:
             conditions.append((a.expires_at.is_(None)) | (a.expires_at > self.clock.now()))
@@ -256,12 +303,26 @@ class InsightsService:
                 customers = _customers_with_accounts(conn)
             else:
                 customers = sorted(set(customer_ids))
-        return self._run("batch", customers, through, progress)
+        mode = "batch" if customer_ids is None else "customers"
+        return self._run(mode, customers, through, progress)
 
     def process_new(self) -> RunResult:
-        """The detectors over the customers with postings since the last run."""
+        """The detectors over the customers with postings since the last finished batch
+        or incremental run (a run over named customers, or one that died, moves nothing).
+
+        The watermark is a transfer id: on PostgreSQL a transfer that commits after one
+        with a higher id was seen is left to the next batch run (rerunning is harmless).
+        """
         with self.engine.connect() as conn:
-            since = conn.execute(select(func.max(runs_t.c.through_transfer_id))).scalar() or 0
+            since = (
+                conn.execute(
+                    select(func.max(runs_t.c.through_transfer_id)).where(
+                        runs_t.c.finished_at.is_not(None),
+                        runs_t.c.mode.in_(("batch", "incremental")),
+                    )
+                ).scalar()
+                or 0
+            )
             through = _last_transfer_id(conn)
             customers = sorted(
                 {
@@ -340,6 +401,7 @@ class InsightsService:
                     alerts_created=created,
                     counts=dict(sorted(by_kind.items())),
                     duration_ms=elapsed,
+                    finished_at=self.clock.now(),
                 )
             )
         return RunResult(
@@ -466,7 +528,7 @@ def load_transactions(
                 id=int(r.transfer_id),
                 account_id=int(r.account_id),
                 customer_id=int(r.customer_id),
-                occurred_at=r.occurred_at,
+                occurred_at=r.occurred_at.astimezone(tz),  # local: detectors use .date()
                 amount=from_minor(int(r.amount_minor), r.currency),
                 merchant=r.merchant,
                 description=r.description,

@@ -9,7 +9,7 @@ trace to the summary) and replaced by the template on any failure.
 
 What counts:
 - money out is spending only: debits whose category (`categorize`) is not internal or
-  income (`NOT_SPENDING`, the same set as the assistant's spending summary), so a
+  income (`NOT_SPENDING`, which the assistant's spending summary uses too), so a
   transfer between the customer's own accounts or a card payment is not counted twice;
 - money in is every credit except internal movements (transfers, card payments);
 - uncategorized spending is `other`.
@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from openteller.core import ValidationFailed
+from openteller.core.loans import add_months
 from openteller.core.money import display_money
 from openteller.guardrails.checked import checked_completion
 from openteller.insights.merchants import categorize, merchant_key
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from openteller.guardrails import Guardrails
     from openteller.llm import LLMProvider, PromptRef
 
-#: Categories that are not spending (same set as the assistant's spending summary).
+#: Categories that are not spending (the assistant's spending summary uses this set too).
 NOT_SPENDING = frozenset({"transfer", "card_payment", "income"})
 #: Movements between the customer's own accounts: neither money in nor money out.
 INTERNAL = frozenset({"transfer", "card_payment"})
@@ -174,12 +175,30 @@ class PeriodSummary:
         }
 
 
+EARLIEST = date(1900, 1, 1)  # before it (and after LATEST) the calendar math runs out
+LATEST = date(9998, 12, 31)
+
+
+def check_period(start: date, end: date) -> None:
+    """`ValidationFailed` unless `start <= end`, both within EARLIEST..LATEST."""
+    if end < start:
+        raise ValidationFailed(
+            "a period ends on or after its start", start=start.isoformat(), end=end.isoformat()
+        )
+    if start < EARLIEST or end > LATEST:
+        raise ValidationFailed(
+            f"dates must be between {EARLIEST.isoformat()} and {LATEST.isoformat()}",
+            start=start.isoformat(),
+            end=end.isoformat(),
+        )
+
+
 def previous_period(start: date, end: date) -> tuple[date, date]:
     """The period before [start, end]: the same number of calendar months when the period
     is whole months (October -> September), else the same number of days just before."""
     if start.day == 1 and end.day == calendar.monthrange(end.year, end.month)[1]:
         months = (end.year - start.year) * 12 + end.month - start.month + 1
-        first = _add_months(start, -months)
+        first = add_months(start, -months)
         return first, start - timedelta(days=1)
     days = (end - start).days + 1
     return start - timedelta(days=days), start - timedelta(days=1)
@@ -203,10 +222,7 @@ def period_summary(
     the whole history in `txns`. The previous period defaults to `previous_period`.
     First-time merchants are reported only when some history before `start` is known.
     """
-    if end < start:
-        raise ValidationFailed(
-            "a period ends on or after its start", start=start.isoformat(), end=end.isoformat()
-        )
+    check_period(start, end)
     if (previous_start is None) != (previous_end is None):
         raise ValidationFailed("give both previous_start and previous_end, or neither")
     if previous_start is None or previous_end is None:
@@ -581,8 +597,3 @@ def _merchant(t: Transaction) -> str:
     if raw and raw.upper() == key:
         return raw
     return key.title() or " ".join(t.description.split())
-
-
-def _add_months(d: date, months: int) -> date:
-    index = d.year * 12 + d.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)

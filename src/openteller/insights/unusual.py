@@ -34,6 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from statistics import median
 from zoneinfo import ZoneInfo
 
 from openteller.insights.merchants import categorize, merchant_key
@@ -140,8 +141,8 @@ def _customer(
     if len(spending) < min_history:
         return []
     logs = [math.log(-float(t.amount)) for t, _k, _n in spending]
-    center = _median(logs)
-    spread = _MAD_SCALE * _median([abs(v - center) for v in logs])
+    center = median(logs)
+    spread = _MAD_SCALE * median([abs(v - center) for v in logs])
     homes = Counter(t.location for t, _k, _n in spending if t.location)
     home = homes.most_common(1)[0][0] if homes else None
     flagged: list[UnusualTransaction] = []
@@ -175,11 +176,3 @@ def _customer(
                 )
             )
     return flagged
-
-
-def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    mid = len(ordered) // 2
-    if len(ordered) % 2:
-        return ordered[mid]
-    return (ordered[mid - 1] + ordered[mid]) / 2

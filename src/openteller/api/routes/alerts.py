@@ -19,7 +19,6 @@ from pydantic import Field
 
 from openteller.api.deps import ClockDep, CurrentCustomer, EngineDep, SettingsDep
 from openteller.api.schemas import Currency, Id, IdPath, Money, Out, Timestamp, errors
-from openteller.core import from_minor, to_minor
 from openteller.insights.service import AlertView, InsightsService
 
 router = APIRouter(prefix="/v1/alerts", tags=["alerts"])
@@ -66,9 +65,7 @@ def _out(a: AlertView) -> dict[str, Any]:
         "severity": a.severity,
         "title": a.title,
         "message": a.message,
-        "amount": None
-        if a.amount is None
-        else str(from_minor(to_minor(a.amount, a.currency, positive=False), a.currency)),
+        "amount": None if a.amount is None else str(a.amount),
         "currency": a.currency,
         "status": a.status,
         "created_at": a.created_at.isoformat(),
@@ -93,11 +90,7 @@ def list_alerts(
     """The customer's alerts, newest first; expired forecasts and reminders are left out.
     Scope `accounts:read`."""
     principal.require("accounts:read")
-    if status == "active":
-        found = [a for a in insights.alerts(principal.id) if a.status != "dismissed"]
-    else:
-        found = insights.alerts(principal.id, status=status)
-    return {"alerts": [_out(a) for a in found]}
+    return {"alerts": [_out(a) for a in insights.alerts(principal.id, status=status)]}
 
 
 @router.post(

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -24,7 +23,6 @@ from openteller.insights.service import InsightsService
 router = APIRouter(prefix="/v1/insights", tags=["insights"])
 
 MAX_DAYS = 366  # a summary covers at most a year
-_ZERO = Decimal("0.00")
 
 
 def _service(engine: EngineDep, clock: ClockDep, settings: SettingsDep) -> InsightsService:
@@ -162,9 +160,7 @@ def get_recurring(principal: CurrentCustomer, insights: Insights) -> dict[str, A
     rent, loan payments) that are still running, most expensive first, with their next
     date and price changes. Scope `transactions:read`."""
     principal.require("transactions:read")
-    found = insights.findings(principal.id).recurring
-    active = [s for s in found if s.active and s.typical_amount < 0]
-    active.sort(key=lambda s: (-monthly_cost(s), s.merchant))
+    charges = insights.recurring_charges(principal.id)
     return {
         "currency": insights.currency,
         "series": [
@@ -185,7 +181,7 @@ def get_recurring(principal: CurrentCustomer, insights: Insights) -> dict[str, A
                     "since": s.price_change.first_charged.isoformat(),
                 },
             }
-            for s in active
+            for s in charges.series
         ],
-        "monthly_total": str(sum((monthly_cost(s) for s in active), start=_ZERO)),
+        "monthly_total": str(charges.monthly_total),
     }

@@ -20,11 +20,10 @@ from openteller.assistant.context import (
 from openteller.assistant.flows.base import Flow, FlowState, SlotError, register
 from openteller.assistant.flows.insights import asks_for_summary, period_summary_reply
 from openteller.core import AccountKind, AccountView, TransactionItem, TransactionQuery
+from openteller.insights.summary import NOT_SPENDING
 
 HISTORY_KINDS = (AccountKind.CHECKING, AccountKind.SAVINGS, AccountKind.CREDIT_CARD)
 SHOW = 5
-# Money that moves between the customer's own accounts (or repays the card) is not spent.
-NOT_SPENDING = frozenset({"transfer", "card_payment", "income"})
 MAX_PAGES = 20  # 20 pages of 200: enough for a year of an active account
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from openteller.assistant import understand as u
@@ -24,18 +23,13 @@ from openteller.insights import (
     UnusualTransaction,
     normalize_merchant,
 )
+from openteller.insights.alerts import REASON_WORDS
 from openteller.insights.recurring import monthly_cost
 
 if TYPE_CHECKING:
     from openteller.insights.service import AlertView, InsightsService
 
 UNUSUAL_DAYS = 90  # how far back "anything unusual?" looks
-REASONS = {  # why the detector flagged a purchase, in the customer's words
-    "large_amount": "larger than your usual purchases",
-    "new_merchant": "a merchant you haven't used before",
-    "night": "at night",
-    "far_from_home": "away from home",
-}
 UNAVAILABLE = "I can't review your {what} in the chat yet; a member of our team can."
 
 
@@ -52,13 +46,10 @@ def _unavailable(what: str) -> Reply:
     return Reply(UNAVAILABLE.format(what=what), "insights_unavailable", ["Talk to a person"])
 
 
-def _names(ctx: TurnContext, service: InsightsService, since: date) -> dict[int, str]:
-    """Transaction id -> the merchant as the customer's statement shows it ("Netflix",
-    not the detectors' key "NETFLIX"), for transactions since `since`."""
-    found = ctx.call(
-        "insights_transactions", lambda: service.transactions(ctx.customer_id, start=since)
-    )
-    return {t.id: t.merchant or t.description for t in found}
+def _names(ctx: TurnContext, service: InsightsService, ids: list[int]) -> dict[int, str]:
+    """The merchants of the transactions a reply names, as the customer's statement shows
+    them ("Netflix", not the detectors' key "NETFLIX")."""
+    return ctx.call("insights_names", lambda: service.names(ctx.customer_id, ids))
 
 
 def _series_line(series: RecurringSeries, name: str, *, with_change: bool = True) -> str:
@@ -113,17 +104,15 @@ class RecurringCharges(Flow):
         service = _service(ctx)
         if service is None:
             return _unavailable("recurring charges")
-        findings = _findings(ctx, service)
-        active = [s for s in findings.recurring if s.active and s.typical_amount < 0]
-        active.sort(key=lambda s: (-monthly_cost(s), s.merchant))
+        charges = ctx.call("insights_recurring", lambda: service.recurring_charges(ctx.customer_id))
+        active = charges.series
         if not active:
             return Reply(
                 "I don't see any regular payments going out of your accounts at the moment.",
                 "recurring_none",
                 suggestions=["Show my spending this month"],
             )
-        since = min(s.last_date for s in active) - timedelta(days=1)
-        names = _names(ctx, service, since)
+        names = _names(ctx, service, [s.transaction_ids[-1] for s in active])
 
         def name(series: RecurringSeries) -> str:
             return names.get(series.transaction_ids[-1]) or series.merchant.title()
@@ -131,7 +120,7 @@ class RecurringCharges(Flow):
         asked = state.slots.get("merchant")
         if asked:
             return _about_one(str(asked), active, name)
-        total = sum((monthly_cost(s) for s in active), Decimal("0"))
+        total = charges.monthly_total
         rises = [s for s in active if s.price_increase]
         lines = [_series_line(s, name(s)) for s in active]
         text = (
@@ -196,7 +185,7 @@ def _unusual_line(ctx: TurnContext, found: UnusualTransaction, names: dict[int, 
         f"Unusual purchase: {money(abs(found.amount))} at {merchant} on "
         f"{day(_local(ctx, found.occurred_at))}"
     )
-    reasons = [REASONS.get(r, r.replace("_", " ")) for r in found.reasons]
+    reasons = [REASON_WORDS.get(r, r.replace("_", " ")) for r in found.reasons]
     return line + (f" ({', '.join(reasons)})" if reasons else "")
 
 
@@ -226,7 +215,11 @@ class UnusualActivity(Flow):
                 suggestions=["Show my recent transactions"],
                 facts=[start, ctx.today, UNUSUAL_DAYS],
             )
-        names = _names(ctx, service, start - timedelta(days=1))
+        names = _names(
+            ctx,
+            service,
+            [d.duplicate_id for d in duplicates] + [x.transaction_id for x in unusual],
+        )
         items = sorted(
             [(_local(ctx, d.duplicate_at), _duplicate_line(ctx, d, names)) for d in duplicates]
             + [(_local(ctx, x.occurred_at), _unusual_line(ctx, x, names)) for x in unusual],

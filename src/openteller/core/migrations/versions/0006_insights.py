@@ -64,6 +64,7 @@ def upgrade() -> None:
         sa.Column("counts", sa.JSON(), nullable=False),
         sa.Column("duration_ms", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_insight_runs")),
     )
 
