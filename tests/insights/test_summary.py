@@ -12,13 +12,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from openteller.assistant.flows.accounts import NOT_SPENDING as ASSISTANT_NOT_SPENDING
 from openteller.core import FixedClock, ValidationFailed
 from openteller.guardrails import Guardrails, load_policy
 from openteller.guardrails._catalog import packaged_catalog
 from openteller.insights import Transaction
 from openteller.insights.summary import (
-    NOT_SPENDING,
     CategoryTotal,
     NotableItem,
     PeriodSummary,
@@ -161,10 +159,6 @@ def test_notable_items(october: PeriodSummary) -> None:
         NotableItem("fee", 14, date(2026, 10, 11), "Overdraft Fee", d("35.00")),
         NotableItem("interest", 18, date(2026, 10, 20), "Interest Charge", d("12.34")),
     )
-
-
-def test_spending_excludes_what_the_assistant_excludes() -> None:
-    assert NOT_SPENDING == ASSISTANT_NOT_SPENDING
 
 
 def test_to_dict_is_json_ready(txn: Builder) -> None:
