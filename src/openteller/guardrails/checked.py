@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from openteller.guardrails._engine import Guardrails
-    from openteller.llm import LLMProvider, PromptRef
+    from openteller.llm import LLMProvider, Message, PromptRef
 
 logger = logging.getLogger("openteller.guardrails")
 
@@ -44,8 +44,8 @@ def checked_completion(
     """Render the prompt, call the provider, and review the answer against `facts`
     (displayed figures), `grounds` (values walked for figures) and `quotes` (texts the
     answer may quote, their dates included, like cited passages). Fails closed: no
-    guardrails, a provider error, an empty answer or any rule that does not pass gives
-    `text=None` and the reason."""
+    guardrails, a provider error, an empty answer, any rule that does not pass, or an
+    answer that repeats the prompt gives `text=None` and the reason."""
     from openteller.guardrails import OutputContext
     from openteller.llm import LLMError, default_registry
 
@@ -73,4 +73,18 @@ def checked_completion(
         first = fired[0]
         reason = f"{first.rule_id}: {first.action}" + (f" ({first.reason})" if first.reason else "")
         return CheckedText(None, rendered.ref, reason)
+    echo = _echoed(verdict.text, rendered.messages)
+    if echo is not None:
+        return CheckedText(None, rendered.ref, echo)
     return CheckedText(verdict.text, rendered.ref, None)
+
+
+def _echoed(text: str, messages: Sequence[Message]) -> str | None:
+    """A small model sometimes hands its input back: that is data, not an answer. The
+    answer is an echo when most of its lines are lines of the prompt."""
+    prompt_lines = {line.strip() for m in messages for line in m.content.splitlines()}
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    repeated = sum(1 for line in lines if line in prompt_lines)
+    if lines and repeated * 2 > len(lines):
+        return f"the model repeated its input ({repeated} of {len(lines)} lines)"
+    return None

@@ -20,7 +20,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -417,24 +417,10 @@ def summary_text(
     )
     if checked.text is None:
         return SummaryText(template, checked.prompt, "template", facts, checked.reason)
-    wrong = misattributed(checked.text, summary) or _echoed(checked.text, values)
+    wrong = misattributed(checked.text, summary)
     if wrong is not None:
         return SummaryText(template, checked.prompt, "template", facts, wrong)
     return SummaryText(checked.text, checked.prompt, "llm", facts)
-
-
-def _echoed(text: str, values: Mapping[str, Any]) -> str | None:
-    """A small model sometimes hands its input back: that is data, not a summary. The
-    answer is an echo when most of its lines are lines of the rendered prompt."""
-    from openteller.llm import default_registry
-
-    rendered = default_registry().render(STATEMENT_PROMPT, values, STATEMENT_PROMPT_VERSION)
-    prompt_lines = {line.strip() for m in rendered.messages for line in m.content.splitlines()}
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    repeated = sum(1 for line in lines if line in prompt_lines)
-    if lines and repeated * 2 > len(lines):
-        return f"the model repeated its input ({repeated} of {len(lines)} lines)"
-    return None
 
 
 _CLAUSES = re.compile(r"[,;.!?:]\s|\band\b|\n")
