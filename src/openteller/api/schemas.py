@@ -14,7 +14,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import Path
+from fastapi import Path, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 # Every currency in `core.money.CURRENCY_EXPONENTS` has 0, 2 or 3 minor-unit digits.
@@ -221,6 +221,12 @@ def replayed(model: type[BaseModel], description: str) -> dict[int | str, dict[s
             },
         }
     }
+
+
+def mark_replayed(response: Response) -> None:
+    """Answer a replay as `replayed` documents it: 200 and `Idempotency-Replayed: true`."""
+    response.status_code = 200
+    response.headers["Idempotency-Replayed"] = "true"
 
 
 class AccountTotal(Out):

@@ -32,6 +32,7 @@ from openteller.api.schemas import (
     Out,
     Timestamp,
     errors,
+    mark_replayed,
     replayed,
 )
 from openteller.core import DEFAULT_LOAN_PRODUCT, StaffRole, from_minor, to_minor
@@ -237,8 +238,7 @@ def apply(
     application = ApplicationInput(**data)
     result = credit.apply(principal.id, application, idempotency_key)
     if result.replayed:
-        response.status_code = 200
-        response.headers["Idempotency-Replayed"] = "true"
+        mark_replayed(response)
     return _out(result)
 
 

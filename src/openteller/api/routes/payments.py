@@ -26,6 +26,7 @@ from openteller.api.schemas import (
     Out,
     Timestamp,
     errors,
+    mark_replayed,
     replayed,
 )
 from openteller.core import InvalidIdempotencyKey, PaymentOrder, validate_key
@@ -156,8 +157,7 @@ def create_payment(
     )
     payment = core.pay(order, idempotency_key)
     if payment.replayed:
-        response.status_code = 200
-        response.headers["Idempotency-Replayed"] = "true"
+        mark_replayed(response)
     else:
         # New postings: the detectors look at them once the answer has gone out.
         background.add_task(run_after_postings, engine, clock, settings)
